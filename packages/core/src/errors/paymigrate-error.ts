@@ -1,0 +1,54 @@
+const paymigrateErrorMarker = Symbol.for('paymigrate.error');
+
+/** Options every paymigrate error accepts. */
+export interface PaymigrateErrorOptions {
+  /** The lower-level error that caused this one; kept for debugging, never shown to customers. */
+  readonly cause?: unknown;
+  /**
+   * Whether repeating the same operation (with the same idempotency key) may succeed.
+   * Each subclass has a sensible default; pass this only to override it.
+   */
+  readonly isRetryable?: boolean;
+}
+
+/**
+ * Root of every error paymigrate throws.
+ *
+ * Identity is carried by `Symbol.for` markers rather than `instanceof`, so checks keep working
+ * when two copies of `@paymigrate/core` are installed side by side (a common monorepo accident).
+ * Use the static `isInstance` of the class you expect.
+ *
+ * Messages are written for the operator: they say what happened and what to fix. They never
+ * contain card numbers or secrets; callers pass identifiers, not payloads.
+ */
+export class PaymigrateError extends Error {
+  private readonly [paymigrateErrorMarker] = true;
+
+  /** Stable, machine-readable code (`SCREAMING_SNAKE_CASE`). Codes never change meaning. */
+  readonly code: string;
+
+  /** Whether repeating the same operation (same idempotency key) may succeed. */
+  readonly isRetryable: boolean;
+
+  constructor(code: string, message: string, options: PaymigrateErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PaymigrateError';
+    this.code = code;
+    this.isRetryable = options.isRetryable ?? false;
+  }
+
+  /** True for any paymigrate error, whichever installed copy of core created it. */
+  static isInstance(error: unknown): error is PaymigrateError {
+    return hasMarker(error, paymigrateErrorMarker);
+  }
+
+  /** A JSON-safe view for logs and journals: code, name, message, retryability. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, isRetryable: this.isRetryable };
+  }
+}
+
+/** Checks a `Symbol.for` marker on an unknown value without throwing. */
+export function hasMarker(value: unknown, marker: symbol): boolean {
+  return typeof value === 'object' && value !== null && marker in value && (value as Record<symbol, unknown>)[marker] === true;
+}
