@@ -22,14 +22,18 @@ export default defineConfig({
     alias: [{ find: /^@paymigrate\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` }],
   },
   test: {
-    projects: packageFolders.map((folder) => ({
-      extends: true,
-      test: {
-        name: folder,
-        root: `${root}packages/${folder}`,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      },
-    })),
+    projects: [
+      ...packageFolders.map((folder) => ({
+        extends: true,
+        test: {
+          name: folder,
+          root: `${root}packages/${folder}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      })),
+      // Repository-level checks: dependency boundaries, CI scripts.
+      { extends: true, test: { name: 'workspace', root, include: ['tools/**/*.test.ts'] } },
+    ],
     reporters: ['default', 'json'],
     outputFile: { json: `${root}test-results.json` },
     testTimeout: 30_000,

@@ -25,7 +25,4 @@ export class ConfigurationError extends PaymigrateError {
     return hasMarker(error, marker);
   }
 
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), option: this.option, fix: this.fix };
-  }
 }

@@ -37,7 +37,4 @@ export class IllegalTransitionError extends PaymigrateError {
     return hasMarker(error, marker);
   }
 
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), machine: this.machine, entityId: this.entityId, from: this.from, to: this.to };
-  }
 }

@@ -42,9 +42,14 @@ export class PaymigrateError extends Error {
     return hasMarker(error, paymigrateErrorMarker);
   }
 
-  /** A JSON-safe view for logs and journals: code, name, message, retryability. */
+  /**
+   * A JSON-safe view for logs and journals: name, code, message, retryability and every field the
+   * subclass declares. The `cause` and the stack are left out: a cause may carry a provider's raw
+   * payload, which has no place in a journal or a log line.
+   */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, isRetryable: this.isRetryable };
+    const fields = Object.entries(this).filter(([field]) => field !== 'cause' && field !== 'stack');
+    return { name: this.name, code: this.code, message: this.message, isRetryable: this.isRetryable, ...Object.fromEntries(fields) };
   }
 }
 

@@ -54,15 +54,6 @@ export class ProviderError extends PaymigrateError {
     return hasMarker(error, providerMarker);
   }
 
-  override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      provider: this.provider,
-      httpStatus: this.httpStatus,
-      providerCode: this.providerCode,
-      requestId: this.requestId,
-    };
-  }
 }
 
 /** The issuer or the provider's risk engine declined the payment. Final for this attempt. */
@@ -72,10 +63,14 @@ export class PaymentDeclinedError extends ProviderError {
   /** Canonical decline reason, e.g. `insufficient_funds`, `do_not_honor`, `fraud_suspected`. */
   readonly declineReason: string;
 
-  constructor(message: string, details: ProviderErrorDetails & { declineReason: string }) {
+  /** The provider's reference of the declined payment, when it created one (Stripe, Adyen do). */
+  readonly providerReference: string | undefined;
+
+  constructor(message: string, details: ProviderErrorDetails & { declineReason: string; providerReference?: string | undefined }) {
     super('PROVIDER_DECLINED', message, details, false);
     this.name = 'PaymentDeclinedError';
     this.declineReason = details.declineReason;
+    this.providerReference = details.providerReference;
   }
 
   static override isInstance(error: unknown): error is PaymentDeclinedError {

@@ -1,0 +1,2 @@
+export { currency, currencyExponent, isCurrencyCode, type Currency } from './currency.js';
+export { Money, type MoneyJson } from './money.js';

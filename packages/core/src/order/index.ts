@@ -1,0 +1,1 @@
+export { isOpenOrderState, orderStateMachine, orderStates, type OrderState } from './order-state.js';

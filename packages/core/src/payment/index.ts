@@ -1,0 +1,1 @@
+export { paymentStateFromAmounts, paymentStateMachine, paymentStates, type PaymentAmounts, type PaymentState } from './payment-state.js';

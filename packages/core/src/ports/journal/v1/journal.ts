@@ -1,0 +1,223 @@
+/**
+ * A record in the journal: a versioned document in a collection. Core keeps its typed records
+ * (payment intents and outcomes, token mappings, order versions, routing config, checkpoints,
+ * leases) as JSON text in collections; adapters store them without parsing.
+ */
+export interface JournalRecord {
+  /** Collection name (`payment-intents`, `token-mappings`, ...). */
+  readonly collection: string;
+  /** Key, unique within the collection. */
+  readonly key: string;
+  /** Starts at 1 on creation, +1 on every write or claim: the compare-and-set token. */
+  readonly version: number;
+  /** JSON text, opaque to the journal. Encrypted by core where it holds token mappings. */
+  readonly value: string;
+  /**
+   * Secondary index value (a state such as `pending`), used by `list`, `count` and `claim`;
+   * `undefined` when not indexed.
+   */
+  readonly index: string | undefined;
+  /** When the record was last written, epoch milliseconds (from the journal's clock). */
+  readonly updatedAt: number;
+  /** Present while a worker holds a claim on the record. */
+  readonly lease: JournalLease | undefined;
+}
+
+/** A time-bound claim on a record or outbox message. */
+export interface JournalLease {
+  /** The worker that holds it. */
+  readonly owner: string;
+  /** When it expires, epoch milliseconds. After that any worker may claim it. */
+  readonly expiresAt: number;
+}
+
+/**
+ * The version a write expects: `0` means "must not exist", `n` means "must be at version n",
+ * `'any'` writes unconditionally (use only for data with a single writer, such as imports).
+ */
+export type ExpectedVersion = number | 'any';
+
+/** One record write inside a batch. A successful put clears the record's lease. */
+export interface JournalPut {
+  /** Collection. */
+  readonly collection: string;
+  /** Key. */
+  readonly key: string;
+  /** JSON text. */
+  readonly value: string;
+  /** Secondary index value; omit to un-index. */
+  readonly index?: string | undefined;
+  /** Compare-and-set condition. */
+  readonly expectedVersion: ExpectedVersion;
+}
+
+/** One record deletion inside a batch. */
+export interface JournalDelete {
+  /** Collection. */
+  readonly collection: string;
+  /** Key. */
+  readonly key: string;
+  /** Compare-and-set condition; deleting an absent record with `'any'` is a no-op. */
+  readonly expectedVersion: ExpectedVersion;
+}
+
+/** A message to deliver at least once after the batch commits (the transactional outbox). */
+export interface OutboxMessageInput {
+  /** Destination (`platform.order-update`, `events.token-recollection`, ...). */
+  readonly topic: string;
+  /**
+   * Ordering key: messages with the same key are delivered one at a time in enqueue order
+   * (an order id, a payment id).
+   */
+  readonly orderingKey: string;
+  /** Unique id; enqueueing an id that is already in the outbox (pending or delivered) is ignored. */
+  readonly deduplicationId: string;
+  /** JSON text. */
+  readonly payload: string;
+}
+
+/** A message in the outbox. */
+export interface OutboxMessage extends OutboxMessageInput {
+  /** Position in the outbox, strictly increasing in enqueue order. */
+  readonly sequence: number;
+  /** Delivery attempts so far (incremented by each claim). */
+  readonly attempts: number;
+  /** When it was enqueued, epoch milliseconds. */
+  readonly enqueuedAt: number;
+  /** Earliest time it may be claimed, epoch milliseconds (set by `releaseOutbox` for back-off). */
+  readonly availableAt: number;
+  /** Present while a worker holds it. */
+  readonly lease: JournalLease | undefined;
+  /** The last delivery error recorded by `releaseOutbox`. */
+  readonly lastError: string | undefined;
+}
+
+/** An atomic set of writes: all apply or none do. */
+export interface JournalWriteBatch {
+  /** Records to create or update. */
+  readonly puts?: readonly JournalPut[] | undefined;
+  /** Records to delete. */
+  readonly deletes?: readonly JournalDelete[] | undefined;
+  /** Messages to enqueue in the outbox in this order. */
+  readonly outbox?: readonly OutboxMessageInput[] | undefined;
+}
+
+/** What a committed batch produced. */
+export interface JournalWriteResult {
+  /** The records as written, in the order of `puts`. */
+  readonly records: readonly JournalRecord[];
+  /** Sequences of the enqueued messages, in order; a de-duplicated message reports its existing sequence. */
+  readonly outboxSequences: readonly number[];
+}
+
+/** Options of `Journal.list`. */
+export interface JournalListOptions {
+  /** Only records with this index value. */
+  readonly index?: string | undefined;
+  /** Only keys greater than this one (keyset pagination). */
+  readonly afterKey?: string | undefined;
+  /** Maximum number of records, 1-10,000. */
+  readonly limit: number;
+}
+
+/** Options of `Journal.claim`. */
+export interface JournalClaimOptions {
+  /** Collection to claim from. */
+  readonly collection: string;
+  /** Only records with this index value (e.g. `pending`). */
+  readonly index: string;
+  /** The claiming worker's id. */
+  readonly owner: string;
+  /** How long the claim lasts, milliseconds. */
+  readonly leaseMs: number;
+  /** Maximum number of records. */
+  readonly limit: number;
+}
+
+/** Options of `Journal.claimOutbox`. */
+export interface OutboxClaimOptions {
+  /** The claiming worker's id. */
+  readonly owner: string;
+  /** How long the claim lasts, milliseconds. */
+  readonly leaseMs: number;
+  /** Maximum number of messages. */
+  readonly limit: number;
+  /** Only messages of these topics; all topics when omitted. */
+  readonly topics?: readonly string[] | undefined;
+}
+
+/**
+ * The durable record of everything paymigrate does, version 1 of the port: the write-ahead intent
+ * before every provider call, outcomes, token mappings, order versions, routing configuration,
+ * checkpoints, leases and the outbox. Implementations: in-memory (tests), SQLite (embedded default),
+ * PostgreSQL (fleets).
+ *
+ * Guarantees every implementation gives (checked by `journalContract` in `@paymigrate/testkit`):
+ * - `write` is atomic and durable when it resolves: all puts, deletes and outbox messages, or none.
+ * - Compare-and-set: a put or delete whose `expectedVersion` does not match fails the whole batch
+ *   with `VersionConflictError` naming the record.
+ * - `claim` and `claimOutbox` never give the same unexpired lease to two workers, also across
+ *   processes sharing the journal; a claim bumps the record's version, so a worker whose lease
+ *   expired and was taken over loses its next compare-and-set (fencing).
+ * - Outbox messages with the same ordering key are handed out one at a time, in enqueue order.
+ */
+export interface JournalV1 {
+  /** Port version this adapter implements. */
+  readonly specificationVersion: 'v1';
+
+  /** Backend name (`memory`, `sqlite`, `postgres`). */
+  readonly name: string;
+
+  /** Opens the journal and runs pending schema migrations. Idempotent. */
+  open(): Promise<void>;
+
+  /** Flushes and closes. */
+  close(): Promise<void>;
+
+  /** The schema version after `open` (number of migrations applied). */
+  schemaVersion(): Promise<number>;
+
+  /** Reads one record. */
+  get(collection: string, key: string): Promise<JournalRecord | undefined>;
+
+  /** Reads several records of one collection; absent keys are left out. */
+  getMany(collection: string, keys: readonly string[]): Promise<readonly JournalRecord[]>;
+
+  /** Lists records of a collection in key order. */
+  list(collection: string, options: JournalListOptions): Promise<readonly JournalRecord[]>;
+
+  /** Counts records of a collection, optionally with one index value. */
+  count(collection: string, options?: { readonly index?: string | undefined }): Promise<number>;
+
+  /** Applies a batch atomically (see the guarantees above). */
+  write(batch: JournalWriteBatch): Promise<JournalWriteResult>;
+
+  /**
+   * Claims up to `limit` records with the given index whose lease is absent, expired or already
+   * held by `owner`; sets the lease and bumps the version. PostgreSQL: `FOR UPDATE SKIP LOCKED`.
+   */
+  claim(options: JournalClaimOptions): Promise<readonly JournalRecord[]>;
+
+  /**
+   * Claims up to `limit` available outbox messages, oldest first, at most one per ordering key and
+   * never one whose key has an earlier undelivered message. Increments `attempts`.
+   */
+  claimOutbox(options: OutboxClaimOptions): Promise<readonly OutboxMessage[]>;
+
+  /** Marks messages delivered. Only the lease owner may acknowledge; others are ignored and reported. */
+  acknowledgeOutbox(input: { readonly sequences: readonly number[]; readonly owner: string }): Promise<{ readonly acknowledged: readonly number[] }>;
+
+  /** Gives a claimed message back for a later attempt, with the error that stopped it. */
+  releaseOutbox(input: {
+    readonly sequence: number;
+    readonly owner: string;
+    readonly availableAt: number;
+    readonly error?: string | undefined;
+  }): Promise<void>;
+
+  /** Counts undelivered outbox messages, optionally of some topics. */
+  pendingOutboxCount(options?: { readonly topics?: readonly string[] | undefined }): Promise<number>;
+}
+
+/** The current version of the journal port. */
+export type Journal = JournalV1;

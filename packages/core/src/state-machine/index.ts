@@ -1,0 +1,1 @@
+export { defineStateMachine, type StateMachine, type StateMachineDefinition } from './state-machine.js';
