@@ -1,0 +1,3 @@
+export * from './contracts/index.js';
+export * from './http/index.js';
+export * from './memory/index.js';
