@@ -62,8 +62,8 @@ export default typescript.config(
     ];
   }),
   {
-    files: ['tools/**/*.js', 'scripts/**/*.js', '**/bench/**/*.ts'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['*.js', 'tools/**/*.js', 'scripts/**/*.js', '**/bench/**/*.ts'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
     rules: { 'no-console': 'off' },
   },
 );

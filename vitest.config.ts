@@ -24,7 +24,7 @@ export default defineConfig({
   test: {
     projects: [
       ...packageFolders.map((folder) => ({
-        extends: true,
+        extends: true as const,
         test: {
           name: folder,
           root: `${root}packages/${folder}`,
@@ -32,7 +32,7 @@ export default defineConfig({
         },
       })),
       // Repository-level checks: dependency boundaries, CI scripts.
-      { extends: true, test: { name: 'workspace', root, include: ['tools/**/*.test.ts'] } },
+      { extends: true as const, test: { name: 'workspace', root, include: ['tools/**/*.test.ts'] } },
     ],
     reporters: ['default', 'json'],
     outputFile: { json: `${root}test-results.json` },
