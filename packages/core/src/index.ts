@@ -7,3 +7,4 @@ export * from './order/index.js';
 export * from './payment/index.js';
 export * from './ports/index.js';
 export * from './state-machine/index.js';
+export * from './pci/index.js';

@@ -1,3 +1,5 @@
+import { redactSensitiveText } from '../pci/sensitive-data-scanner.js';
+
 const paymigrateErrorMarker = Symbol.for('paymigrate.error');
 
 /** Options every paymigrate error accepts. */
@@ -31,7 +33,8 @@ export class PaymigrateError extends Error {
   readonly isRetryable: boolean;
 
   constructor(code: string, message: string, options: PaymigrateErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Defence in depth: a message that somehow carries a card number is masked before it exists.
+    super(redactSensitiveText(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PaymigrateError';
     this.code = code;
     this.isRetryable = options.isRetryable ?? false;

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { redactSensitiveData } from '../pci/sensitive-data-scanner.js';
 
 export type { Logger } from 'pino';
 
@@ -43,7 +44,11 @@ export interface CreateLoggerOptions {
   readonly destination?: DestinationStream;
   /** Extra key paths to censor, added to `redactedLogPaths`. */
   readonly redactPaths?: readonly string[];
-  /** Rewrites a log line's message and arguments before pino formats them (used by the PCI guard). */
+  /**
+   * Rewrites a log call's arguments before pino formats them. The default masks card numbers,
+   * track data and security codes anywhere in the message or the logged objects (PCI guard);
+   * pass your own only to add to it.
+   */
   readonly scrubArguments?: (argumentsList: unknown[]) => unknown[];
 }
 
@@ -51,20 +56,21 @@ export interface CreateLoggerOptions {
  * Creates the structured logger every engine uses: pino with card-data and secret paths censored.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const scrub = options.scrubArguments;
+  const scrub = options.scrubArguments ?? scrubCardData;
   const loggerOptions: LoggerOptions = {
     name: options.name ?? 'paymigrate',
     level: options.level ?? 'info',
     redact: { paths: [...redactedLogPaths, ...(options.redactPaths ?? [])], censor: '[redacted]' },
-    ...(scrub === undefined
-      ? {}
-      : {
-          hooks: {
-            logMethod(argumentsList, method) {
-              method.apply(this, scrub(argumentsList) as Parameters<typeof method>);
-            },
-          },
-        }),
+    hooks: {
+      logMethod(argumentsList, method) {
+        method.apply(this, scrub(argumentsList) as Parameters<typeof method>);
+      },
+    },
   };
   return options.destination === undefined ? pino(loggerOptions) : pino(loggerOptions, options.destination);
+}
+
+/** The default log scrubber: masks cardholder data in every argument of a log call. */
+export function scrubCardData(argumentsList: unknown[]): unknown[] {
+  return argumentsList.map((argument) => redactSensitiveData(argument));
 }

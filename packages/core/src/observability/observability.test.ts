@@ -47,6 +47,18 @@ describe('createLogger', () => {
     expect(lines[0]?.msg).toBe('card [pan] seen');
   });
 
+  test('masks card data in messages and logged values by default (PCI guard)', () => {
+    const { lines, destination } = captureLines();
+    const logger = createLogger({ destination });
+    logger.warn({ request: { note: 'card 4242 4242 4242 4242', cvv2: '123' }, attempt: 2 }, 'provider echoed 4242424242424242 cvc=123');
+    expect(lines[0]).toMatchObject({
+      msg: 'provider echoed 424242******4242 cvc=***',
+      request: { note: 'card 424242******4242', cvv2: '***' },
+      attempt: 2,
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/4242424242424242|4242 4242 4242 4242/);
+  });
+
   test('writes to standard output by default', () => {
     expect(createLogger().level).toBe('info');
   });
