@@ -8,3 +8,4 @@ export * from './payment/index.js';
 export * from './ports/index.js';
 export * from './state-machine/index.js';
 export * from './pci/index.js';
+export * from './cutover/index.js';

@@ -1,5 +1,6 @@
 import { InMemoryJournal } from '@paymigrate/testkit';
 import { describe, expect, test } from 'vitest';
+import type { JournalWriteBatch } from '../ports/journal/v1/journal.js';
 import { PaymigrateError } from '../errors/paymigrate-error.js';
 import { SensitiveDataError } from './sensitive-data-error.js';
 import { assertNoSensitiveData, guardJournal } from './sensitive-data-guard.js';
@@ -20,7 +21,7 @@ describe('guardJournal', () => {
     expect(journal.name).toBe('memory');
   });
 
-  test.each([
+  test.each<[string, JournalWriteBatch, string]>([
     ['a record value', { puts: [{ collection: 'c', key: 'k', value: `{"note":"${visa}"}`, expectedVersion: 0 as const }] }, '$.puts[0].value'],
     ['a record key', { puts: [{ collection: 'c', key: visa, value: '{}', expectedVersion: 0 as const }] }, '$.puts[0].key'],
     ['a record index', { puts: [{ collection: 'c', key: 'k', value: '{}', index: visa, expectedVersion: 0 as const }] }, '$.puts[0].index'],
