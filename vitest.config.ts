@@ -33,6 +33,8 @@ export default defineConfig({
       })),
       // Repository-level checks: dependency boundaries, CI scripts.
       { extends: true as const, test: { name: 'workspace', root, include: ['tools/**/*.test.ts'] } },
+      // End-to-end scenarios across packages: real adapters, fakes and servers together.
+      { extends: true as const, test: { name: 'scenarios', root, include: ['scenarios/**/*.test.ts'] } },
     ],
     reporters: ['default', 'json'],
     outputFile: { json: `${root}test-results.json` },

@@ -1,0 +1,4 @@
+// Real servers on loopback for tests and benchmarks of store adapters.
+export { findFreePort } from './free-port.js';
+export { locatePostgresBinaries, postgresBinariesVariable, type LocatePostgresBinariesOptions } from './postgres-binaries.js';
+export { startPostgresServer, type PostgresServer, type StartPostgresServerOptions } from './postgres-server.js';
