@@ -9,3 +9,6 @@ export * from './ports/index.js';
 export * from './state-machine/index.js';
 export * from './pci/index.js';
 export * from './cutover/index.js';
+export * from './journal/index.js';
+export * from './outbox/index.js';
+export * from './transactions/index.js';

@@ -21,12 +21,19 @@ describe('findSensitiveDataInText', () => {
     'paid at 1732640000000 for order 1001',
     'pi_3PqWZ2LkdIwHu7ix1m0bQ9Xa',
     '550e8400-e29b-41d4-a716-446655440000',
+    // The last two groups join into 4716446655440008, a Luhn-valid Visa-like number: UUIDs are exempt.
+    'order-0b7e2c55-9f1d-4e3a-4716-446655440008',
+    '12345678-1234-4716-4716-446655440008',
     'phone +1 415 555 0100',
     'amount 123456789012 minor units',
     '4242424242424241',
     '42424242424242424242424',
   ])('finds nothing in %j', (text) => {
     expect(findSensitiveDataInText(text)).toEqual([]);
+  });
+
+  test('the same digits outside a UUID are still found', () => {
+    expect(findSensitiveDataInText('card 4716-446655440008').map((finding) => finding.kind)).toEqual(['primary-account-number']);
   });
 
   test('finds track 1 and track 2 data', () => {

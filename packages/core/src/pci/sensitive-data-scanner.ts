@@ -66,9 +66,14 @@ function cardNumbersInRun(run: string, offset: number): DigitRunMatch[] {
   return found;
 }
 
+/** UUIDs: their dash-separated digit groups can line up into a Luhn-valid number, but are never card data. */
+const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 function findCardNumbers(text: string): DigitRunMatch[] {
   const found: DigitRunMatch[] = [];
-  for (const match of text.matchAll(digitRunPattern)) {
+  // Blank out UUIDs (same length, so positions stay valid) before looking for digit runs.
+  const scannable = text.replaceAll(uuidPattern, (uuid) => 'u'.repeat(uuid.length));
+  for (const match of scannable.matchAll(digitRunPattern)) {
     if (match[0].length < panLengthRange.minimum) continue;
     found.push(...cardNumbersInRun(match[0], match.index));
   }

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { parseOptions } from '../config/parse-options.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { defaultMeter, type Meter } from '../observability/metrics.js';
+import type { ClockV1 } from '../ports/clock/v1/clock.js';
+import { systemClock } from '../ports/clock/v1/system-clock.js';
+import type { JournalV1, OutboxMessage } from '../ports/journal/v1/journal.js';
+import { errorCodeOf, OutboxPayloadInvalidError } from './outbox-errors.js';
+
+/**
+ * Delivers one outbox message. Must be idempotent: delivery is at least once, so a message can
+ * arrive again after a crash between delivery and acknowledgement (use `message.deduplicationId`
+ * as the downstream idempotency key). Throw to have the message retried later.
+ */
+export type OutboxHandler = (message: OutboxMessage) => Promise<void>;
+
+/** Options of `createOutboxRelay`. */
+export interface OutboxRelayOptions {
+  /** The journal whose outbox is relayed. */
+  readonly journal: JournalV1;
+  /** This worker's id: the owner of its claims. Unique per process. */
+  readonly owner: string;
+  /** One handler per topic; only these topics are claimed. */
+  readonly handlers: Readonly<Record<string, OutboxHandler>>;
+  /** How long a claim lasts; longer than the slowest handler call. @default 30_000 */
+  readonly leaseMs?: number | undefined;
+  /** Messages claimed per run. @default 50 */
+  readonly batchSize?: number | undefined;
+  /** Back-off after a failed delivery: `baseDelayMs * 2^(attempts - 1)`, at most `maxDelayMs`. */
+  readonly retry?: { readonly baseDelayMs?: number | undefined; readonly maxDelayMs?: number | undefined } | undefined;
+  /** Time source. @default systemClock */
+  readonly clock?: ClockV1 | undefined;
+  /** Logger. @default createLogger({ name: 'paymigrate.outbox' }) */
+  readonly logger?: Logger | undefined;
+  /** OpenTelemetry meter. @default defaultMeter() */
+  readonly meter?: Meter | undefined;
+}
+
+/** What one run of the relay did. */
+export interface OutboxRunReport {
+  /** Messages claimed. */
+  readonly claimed: number;
+  /** Messages delivered and acknowledged. */
+  readonly delivered: number;
+  /** Messages whose delivery failed and that were released for a later attempt. */
+  readonly failed: number;
+}
+
+/** The outbox relay: moves committed outbox messages to their handlers, at least once. */
+export interface OutboxRelay {
+  /** Claims one batch, delivers each message to its topic's handler, acknowledges or releases it with back-off. */
+  runOnce(): Promise<OutboxRunReport>;
+  /**
+   * Runs until `signal` aborts: a run, then (unless the batch was full) a pause of `intervalMs`.
+   * A failing run (journal unreachable) is logged and retried after the pause. Resolves when stopped.
+   */
+  start(options: { readonly intervalMs: number; readonly signal: AbortSignal }): Promise<void>;
+}
+
+/** True when `value` is an object with a function under each of `names`. */
+function hasFunctions(value: unknown, names: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
+const functionSchema = z.custom<(...parameters: never[]) => unknown>((value) => typeof value === 'function');
+
+const optionsSchema = z.object({
+  journal: z
+    .custom<JournalV1>((value) => hasFunctions(value, ['claimOutbox', 'acknowledgeOutbox', 'releaseOutbox']), { message: 'must be a JournalV1' })
+    .meta({ fix: 'pass an opened journal adapter (InMemoryJournal, the SQLite or the PostgreSQL journal)' }),
+  owner: z.string().min(1).meta({ fix: 'pass a worker id unique to this process, e.g. `relay-${hostname}-${pid}`' }),
+  handlers: z
+    .record(z.string().min(1), functionSchema)
+    .refine((handlers) => Object.keys(handlers).length > 0, { message: 'must name at least one topic' })
+    .meta({ fix: "pass { [topic]: async (message) => { ... } }, e.g. { 'platform.payment': platformPaymentHandler(platform) }" }),
+  leaseMs: z.number().int().positive().default(30_000),
+  batchSize: z.number().int().min(1).max(10_000).default(50),
+  retry: z
+    .object({ baseDelayMs: z.number().int().positive().default(1_000), maxDelayMs: z.number().int().positive().default(300_000) })
+    .default({ baseDelayMs: 1_000, maxDelayMs: 300_000 }),
+  clock: z.custom<ClockV1>((value) => hasFunctions(value, ['now', 'sleep'])).optional(),
+  logger: z.custom<Logger>((value) => hasFunctions(value, ['info', 'warn', 'error'])).optional(),
+  meter: z.custom<Meter>((value) => hasFunctions(value, ['createCounter'])).optional(),
+});
+
+/**
+ * Creates the outbox relay (see `OutboxRelay`). Messages with the same ordering key are handed out
+ * one at a time by the journal, so the handlers of one batch run concurrently without reordering
+ * an order's updates. A failed delivery is released with exponential back-off and the error's code
+ * as `lastError`; it is never dropped.
+ *
+ * @throws ConfigurationError for invalid options.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const parsed = parseOptions(optionsSchema, options, { component: 'outboxRelay' });
+  const { journal, owner, handlers, leaseMs, batchSize, retry } = parsed;
+  const clock = parsed.clock ?? systemClock;
+  const logger = parsed.logger ?? createLogger({ name: 'paymigrate.outbox' });
+  const meter = parsed.meter ?? defaultMeter();
+  const deliveries = meter.createCounter('paymigrate.outbox.deliveries', { description: 'Outbox deliveries by topic and outcome.' });
+  const topics = Object.keys(handlers);
+
+  const backoff = (attempts: number): number => Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+
+  const deliver = async (message: OutboxMessage): Promise<boolean> => {
+    const handler = handlers[message.topic] as OutboxHandler;
+    try {
+      await handler(message);
+    } catch (error) {
+      const code = errorCodeOf(error);
+      const permanent = OutboxPayloadInvalidError.isInstance(error);
+      const delay = permanent ? retry.maxDelayMs : backoff(message.attempts);
+      const fields = { topic: message.topic, sequence: message.sequence, orderingKey: message.orderingKey, attempts: message.attempts, errorCode: code, retryInMs: delay };
+      if (permanent) {
+        logger.error(fields, 'Outbox message cannot be delivered: its payload is invalid; it is kept for an operator');
+      } else {
+        logger.warn(fields, 'Outbox delivery failed; released for a later attempt');
+      }
+      await journal.releaseOutbox({ sequence: message.sequence, owner, availableAt: clock.now() + delay, error: code });
+      deliveries.add(1, { topic: message.topic, outcome: 'failed' });
+      return false;
+    }
+    const { acknowledged } = await journal.acknowledgeOutbox({ sequences: [message.sequence], owner });
+    if (acknowledged.length === 0) {
+      // Our lease expired and another worker took the message over: it will be delivered again
+      // (the handler is idempotent), which is what at-least-once means.
+      logger.warn({ topic: message.topic, sequence: message.sequence }, 'Outbox acknowledgement ignored: the lease was taken over');
+    }
+    deliveries.add(1, { topic: message.topic, outcome: 'delivered' });
+    return true;
+  };
+
+  const runOnce = async (): Promise<OutboxRunReport> => {
+    const messages = await journal.claimOutbox({ owner, leaseMs, limit: batchSize, topics });
+    const results = await Promise.all(messages.map((message) => deliver(message)));
+    const delivered = results.filter(Boolean).length;
+    return { claimed: messages.length, delivered, failed: messages.length - delivered };
+  };
+
+  const start = async (startOptions: { readonly intervalMs: number; readonly signal: AbortSignal }): Promise<void> => {
+    const { intervalMs, signal } = startOptions;
+    while (!signal.aborted) {
+      let claimed = 0;
+      try {
+        claimed = (await runOnce()).claimed;
+      } catch (error) {
+        logger.error({ errorCode: errorCodeOf(error) }, 'Outbox relay run failed; retrying after the interval');
+      }
+      if (claimed >= batchSize) continue;
+      try {
+        await clock.sleep(intervalMs, signal);
+      } catch {
+        return;
+      }
+    }
+  };
+
+  return Object.freeze({ runOnce, start });
+}
