@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createToyPaymentsApi, postForm, toyRoutes } from './__fixtures__/toy-payments-api.js';
 import { redactedValue } from './call-recorder.js';
 import { serveOverHttp, type LoopbackHttpServer } from './http-server.js';
@@ -140,9 +140,13 @@ describe('serveOverHttp', () => {
     const toy = createToyPaymentsApi();
     const server = await serve(toy.api.handlers, { rewriteOrigin: toy.api.baseUrl });
     toy.api.faults.inject({ route: toyRoutes.health, kind: 'latency', milliseconds: 150, times: 1 });
-    await expect(fetch(`${server.url}/v1/health`, { signal: AbortSignal.timeout(30) })).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
+    // Abort only once the server has the request, so a slow machine cannot make the client give up
+    // before the request even arrived.
+    const controller = new AbortController();
+    const pending = fetch(`${server.url}/v1/health`, { signal: controller.signal });
+    await vi.waitFor(() => expect(toy.api.calls).toHaveLength(1));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     await toy.api.waitForPendingCalls();
     expect(toy.api.calls[0]).toMatchObject({ status: 200, fault: 'latency' });
     expect(await (await fetch(`${server.url}/v1/health`)).text()).toBe('ok');

@@ -1,0 +1,87 @@
+import type { ExpectedVersion, JournalDelete, JournalPut, OutboxMessageInput } from '@paymigrate/core';
+
+/** The largest `limit` that `list`, `claim` and `claimOutbox` accept (the same as the in-memory journal). */
+export const maximumJournalPageSize = 10_000;
+
+/**
+ * Checks a page size: an integer from 1 to 10,000.
+ * @throws TypeError naming the operation and the rejected limit.
+ */
+export function assertLimit(operation: string, limit: number): void {
+  if (Number.isInteger(limit) && limit >= 1 && limit <= maximumJournalPageSize) return;
+  throw new TypeError(`Journal ${operation}: 'limit' must be an integer from 1 to ${maximumJournalPageSize}, got ${limit}.`);
+}
+
+/**
+ * Checks a lease duration: a positive safe integer of milliseconds.
+ * @throws TypeError naming the operation and the rejected duration.
+ */
+export function assertLeaseMilliseconds(operation: string, leaseMs: number): void {
+  if (Number.isSafeInteger(leaseMs) && leaseMs > 0) return;
+  throw new TypeError(`Journal ${operation}: 'leaseMs' must be a positive integer number of milliseconds, got ${leaseMs}.`);
+}
+
+/**
+ * Checks a back-off end: finite epoch milliseconds.
+ * @throws TypeError with the rejected value.
+ */
+export function assertAvailableAt(availableAt: number): void {
+  if (Number.isFinite(availableAt)) return;
+  throw new TypeError(`Journal releaseOutbox: 'availableAt' must be finite epoch milliseconds, got ${availableAt}.`);
+}
+
+/** A UTF-16 surrogate that is not part of a pair (with the `u` flag, pairs match as one astral code point). */
+const loneSurrogate = /\p{Surrogate}/u;
+
+/**
+ * SQLite stores text as UTF-8, which has no encoding for a lone UTF-16 surrogate: better-sqlite3
+ * would silently replace it, so the text would not round-trip. Refusing it keeps the journal's
+ * byte-exact promise. `JSON.stringify` never produces one (it escapes lone surrogates).
+ */
+function assertStorableText(subject: string, field: string, text: string | undefined): void {
+  if (text === undefined || !loneSurrogate.test(text)) return;
+  throw new TypeError(
+    `Journal write of ${subject}: '${field}' contains a lone UTF-16 surrogate, which SQLite cannot store without altering it. Pass well-formed strings (JSON.stringify escapes lone surrogates).`,
+  );
+}
+
+/**
+ * Checks the shape of a batch before any database work: every expected version is `'any'` or an
+ * integer >= 0; no record is named twice (two puts, or a put and a delete), because the result
+ * would then depend on the order of application; and every stored string is well-formed UTF-16.
+ * @throws TypeError naming the offending record or message.
+ */
+export function assertBatchShape(puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]): void {
+  for (const put of puts) {
+    for (const field of ['collection', 'key', 'value', 'index'] as const) {
+      assertStorableText(`record '${put.collection}/${put.key}'`, field, put[field]);
+    }
+  }
+  for (const message of outbox) {
+    for (const field of ['topic', 'orderingKey', 'deduplicationId', 'payload'] as const) {
+      assertStorableText(`outbox message '${message.deduplicationId}'`, field, message[field]);
+    }
+  }
+  const touched = new Map<string, Set<string>>();
+  for (const operation of [...puts, ...deletes]) {
+    assertExpectedVersion(operation.collection, operation.key, operation.expectedVersion);
+    let keys = touched.get(operation.collection);
+    if (keys === undefined) {
+      keys = new Set();
+      touched.set(operation.collection, keys);
+    }
+    if (keys.has(operation.key)) {
+      throw new TypeError(
+        `Journal batch names record '${operation.collection}/${operation.key}' more than once; a batch may put or delete each record once.`,
+      );
+    }
+    keys.add(operation.key);
+  }
+}
+
+function assertExpectedVersion(collection: string, key: string, expected: ExpectedVersion): void {
+  if (expected === 'any' || (Number.isSafeInteger(expected) && expected >= 0)) return;
+  throw new TypeError(
+    `Journal write of '${collection}/${key}': 'expectedVersion' must be 'any' or an integer >= 0 (0 = must not exist), got ${String(expected)}.`,
+  );
+}

@@ -1,0 +1,344 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type {
+  JournalClaimOptions,
+  JournalListOptions,
+  JournalRecord,
+  JournalV1,
+  JournalWriteBatch,
+  JournalWriteResult,
+  OutboxClaimOptions,
+  OutboxMessage,
+} from '@paymigrate/core';
+import Database from 'better-sqlite3';
+import { assertAvailableAt, assertBatchShape, assertLeaseMilliseconds, assertLimit } from './journal-arguments.js';
+import { journalClosedError, journalOpenError, journalReadonlyError, journalSchemaError, translateSqliteError } from './sqlite-journal-errors.js';
+import {
+  inMemoryFilename,
+  parseSqliteJournalOptions,
+  type ResolvedSqliteJournalOptions,
+  type SqliteJournalOptions,
+} from './sqlite-journal-options.js';
+import { applySqliteMigrations, readSchemaVersion, sqliteMigrations } from './sqlite-migrations.js';
+import { recordFromRow } from './sqlite-rows.js';
+import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements.js';
+import { createSqliteTransactions, type SqliteTransactions } from './sqlite-transactions.js';
+
+/** One open connection and everything prepared on it. */
+interface SqliteConnection {
+  readonly database: Database.Database;
+  readonly statements: SqliteStatements;
+  readonly transactions: SqliteTransactions;
+  readonly schemaVersion: number;
+}
+
+/** The first pause before retrying a busy `open()`; each retry waits one step longer. */
+const openRetryStepMs = 5;
+/** The longest pause between two attempts of a busy `open()`. */
+const maximumOpenRetryDelayMs = 50;
+
+/** An empty write result, shared: it is frozen. */
+const emptyWriteResult: JournalWriteResult = Object.freeze({ records: Object.freeze([]), outboxSequences: Object.freeze([]) });
+
+/**
+ * The embedded journal: one SQLite file in WAL mode through better-sqlite3, shared safely by
+ * several processes on one machine. Semantics match `InMemoryJournal` exactly (checked by
+ * `journalContract`, durability included).
+ *
+ * How it keeps the `JournalV1` guarantees:
+ * - Durability: `write` resolves after its commit; with `synchronous: 'FULL'` (the default) the WAL
+ *   is fsync'ed first, so the batch survives power loss; `'NORMAL'` survives process crashes only.
+ * - Atomicity and compare-and-set: a batch is one `BEGIN IMMEDIATE` transaction that checks every
+ *   expected version before applying anything; a conflict rolls back and throws
+ *   `VersionConflictError` naming the first conflicting record (puts, then deletes).
+ * - Exclusive claims across processes: SQLite has no `SKIP LOCKED`; `claim` and `claimOutbox` run in
+ *   `BEGIN IMMEDIATE` transactions, so the database write lock serializes claimers, and each one sees
+ *   the leases of the previous one. Waiting for the lock lasts at most `busyTimeoutMs`, then the
+ *   operation fails with the retryable `JOURNAL_BUSY`.
+ * - Keys sort by Unicode code point: SQLite's `BINARY` collation compares UTF-8 bytes.
+ *
+ * Decisions shared with the in-memory journal: a lease is expired from its `expiresAt` on; a claim
+ * bumps the version but keeps `updatedAt`; a batch may name each record once (`TypeError`
+ * otherwise); delivered outbox messages keep their rows (marked `delivered_at`) so their
+ * deduplication ids stay known; `releaseOutbox` without `error` keeps the previous `lastError`.
+ * One difference: strings holding a lone UTF-16 surrogate are refused by `write` (`TypeError`),
+ * because UTF-8 cannot represent them and SQLite would store an altered text.
+ *
+ * better-sqlite3 is synchronous: every method (but an `open()` that must retry) does its work in the
+ * calling tick, so operations of one instance never interleave; a wait for another process's lock
+ * blocks the event loop for up to `busyTimeoutMs`. SQLite's lock is not fair (waiters poll with
+ * back-off), so a process that writes without pause can starve others until their timeout.
+ *
+ * @example
+ * const journal = createSqliteJournal({ filename: './data/paymigrate-journal.sqlite' });
+ * await journal.open();
+ * await journal.write({ puts: [{ collection: 'payments', key: 'p1', value: '{}', expectedVersion: 0 }] });
+ * await journal.close();
+ */
+export class SqliteJournal implements JournalV1 {
+  /** Port version this adapter implements. */
+  readonly specificationVersion = 'v1' as const;
+
+  /** Backend name. */
+  readonly name = 'sqlite';
+
+  readonly #options: ResolvedSqliteJournalOptions;
+  #state: 'created' | 'open' | 'closed' = 'created';
+  #connection: SqliteConnection | undefined;
+  #opening: Promise<void> | undefined;
+
+  /**
+   * Validates the options; opens nothing (call `open()`).
+   * @throws ConfigurationError naming the bad option, e.g. `sqlite.synchronous`.
+   */
+  constructor(options: SqliteJournalOptions) {
+    this.#options = parseSqliteJournalOptions(options);
+  }
+
+  /** The journal file's path as given (`':memory:'` for an in-memory journal). */
+  get filename(): string {
+    return this.#options.filename;
+  }
+
+  /**
+   * Opens the file (creating it and its directory when absent, unless read-only), switches it to WAL
+   * and runs pending migrations. Idempotent (concurrent calls share one attempt); also reopens a
+   * closed instance.
+   *
+   * When several processes open a fresh file at once, switching to WAL can fail at once with
+   * `SQLITE_BUSY` (SQLite refuses to wait there, to avoid a deadlock); the attempt is then closed and
+   * retried with a short back-off until `busyTimeoutMs` has passed.
+   * @throws PaymigrateError `JOURNAL_OPEN_FAILED` (SQLite refused the file), `JOURNAL_SCHEMA_UNSUPPORTED`
+   *   (written by a newer version), `JOURNAL_SCHEMA_OUTDATED` (read-only and not migrated), `JOURNAL_BUSY`.
+   */
+  async open(): Promise<void> {
+    if (this.#connection !== undefined) return;
+    this.#opening ??= this.#openWithRetries().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #openWithRetries(): Promise<void> {
+    const deadline = Date.now() + this.#options.busyTimeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        this.#connection = this.#openConnection();
+        this.#state = 'open';
+        return;
+      } catch (error) {
+        const failure = journalOpenError(this.#options.filename, translateSqliteError(error, 'open'));
+        if (failure.code !== 'JOURNAL_BUSY' || Date.now() >= deadline) throw failure;
+      }
+      await sleepFor(Math.min(attempt * openRetryStepMs, maximumOpenRetryDelayMs));
+    }
+  }
+
+  /** One synchronous attempt at opening, configuring and migrating; closes what it opened when it fails. */
+  #openConnection(): SqliteConnection {
+    const { filename, readonly, busyTimeoutMs, synchronous, clock } = this.#options;
+    if (filename !== inMemoryFilename && !readonly) mkdirSync(dirname(resolve(filename)), { recursive: true });
+    const database = new Database(filename, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+    try {
+      // A read-only connection cannot change the journal mode; the file keeps the WAL mode its writer set.
+      if (!readonly) database.pragma('journal_mode = WAL');
+      database.pragma(`synchronous = ${synchronous}`);
+      database.pragma('foreign_keys = ON');
+      const schemaVersion = readonly ? readSchemaVersion(database) : applySqliteMigrations(database, { now: () => clock.now() });
+      if (schemaVersion !== sqliteMigrations.length) throw journalSchemaError(filename, schemaVersion, sqliteMigrations.length);
+      const statements = prepareSqliteStatements(database);
+      return { database, statements, transactions: createSqliteTransactions(database, statements, clock), schemaVersion };
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Checkpoints the WAL into the main file (without waiting for other processes' readers) and
+   * closes. Idempotent; every later call except `open` and `close` throws `JOURNAL_CLOSED`.
+   */
+  async close(): Promise<void> {
+    // An open() in flight finishes first (successfully or not), so close() never leaves it behind.
+    await this.#opening?.catch(() => undefined);
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#state = 'closed';
+    if (connection === undefined) return;
+    const { database } = connection;
+    try {
+      if (!this.#options.readonly) {
+        // TRUNCATE resets the WAL when no other connection is using it; busy_timeout 0 makes it give
+        // up at once rather than wait for other processes (their commits are safe in the WAL anyway,
+        // and the last connection to close checkpoints completely).
+        database.pragma('busy_timeout = 0');
+        database.pragma('wal_checkpoint(TRUNCATE)');
+      }
+    } finally {
+      database.close();
+    }
+  }
+
+  /** The number of applied migrations, as found by `open()`. */
+  async schemaVersion(): Promise<number> {
+    return this.#connect('schemaVersion').schemaVersion;
+  }
+
+  /** Reads one record. */
+  async get(collection: string, key: string): Promise<JournalRecord | undefined> {
+    const { statements } = this.#connect('get');
+    const row = this.#guard('get', () => statements.selectRecord.get(collection, key));
+    return row === undefined ? undefined : recordFromRow(row);
+  }
+
+  /** Reads several records of one collection from one snapshot, in the order of `keys`, each once; absent keys are left out. */
+  async getMany(collection: string, keys: readonly string[]): Promise<readonly JournalRecord[]> {
+    const { transactions } = this.#connect('getMany');
+    return this.#guard('getMany', () => transactions.readRecords.deferred(collection, keys));
+  }
+
+  /**
+   * Lists records of a collection in code-point key order, optionally with one index value and
+   * after a key.
+   * @throws TypeError when `limit` is not an integer from 1 to 10,000.
+   */
+  async list(collection: string, options: JournalListOptions): Promise<readonly JournalRecord[]> {
+    const { statements } = this.#connect('list');
+    assertLimit('list', options.limit);
+    const { index, afterKey, limit } = options;
+    const rows = this.#guard('list', () => {
+      if (index === undefined) {
+        return afterKey === undefined
+          ? statements.listRecords.all({ collection, limit })
+          : statements.listRecordsAfter.all({ collection, afterKey, limit });
+      }
+      return afterKey === undefined
+        ? statements.listIndexedRecords.all({ collection, index, limit })
+        : statements.listIndexedRecordsAfter.all({ collection, index, afterKey, limit });
+    });
+    return Object.freeze(rows.map(recordFromRow));
+  }
+
+  /** Counts records of a collection, optionally with one index value. */
+  async count(collection: string, options: { readonly index?: string | undefined } = {}): Promise<number> {
+    const { statements } = this.#connect('count');
+    const { index } = options;
+    return this.#guard('count', () =>
+      Number(index === undefined ? statements.countRecords.get(collection) : statements.countIndexedRecords.get(collection, index)),
+    );
+  }
+
+  /**
+   * Applies a batch atomically in one `BEGIN IMMEDIATE` transaction: every compare-and-set
+   * condition is checked before anything is applied, so a conflict leaves records and outbox
+   * untouched. An empty batch takes no lock and commits nothing.
+   * @throws VersionConflictError naming the first record (puts, then deletes) whose version does not match.
+   * @throws TypeError when an expected version is not `'any'` or an integer >= 0, a record appears
+   *   twice, or a stored string holds a lone UTF-16 surrogate (SQLite's UTF-8 cannot keep it; the
+   *   in-memory journal would accept it).
+   */
+  async write(batch: JournalWriteBatch): Promise<JournalWriteResult> {
+    const { transactions } = this.#writable('write');
+    const puts = batch.puts ?? [];
+    const deletes = batch.deletes ?? [];
+    const outbox = batch.outbox ?? [];
+    assertBatchShape(puts, deletes, outbox);
+    if (puts.length === 0 && deletes.length === 0 && outbox.length === 0) return emptyWriteResult;
+    return this.#guard('write', () => transactions.writeBatch.immediate(puts, deletes, outbox));
+  }
+
+  /**
+   * Claims up to `limit` records with the index whose lease is absent, expired or held by `owner`,
+   * oldest `updatedAt` first, then by key; sets the lease and bumps the version. Runs under the
+   * database write lock, so claimers in other processes never get the same record.
+   * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `leaseMs` is not a positive integer.
+   */
+  async claim(options: JournalClaimOptions): Promise<readonly JournalRecord[]> {
+    const { transactions } = this.#writable('claim');
+    assertLimit('claim', options.limit);
+    assertLeaseMilliseconds('claim', options.leaseMs);
+    const request = { collection: options.collection, index: options.index, owner: options.owner, leaseMs: options.leaseMs, limit: options.limit };
+    return this.#guard('claim', () => transactions.claimRecords.immediate(request));
+  }
+
+  /**
+   * Claims up to `limit` available messages, lowest sequence first: at most one per ordering key,
+   * and none whose ordering key has an earlier undelivered message (leased, backing off or of
+   * another topic). Increments `attempts`. Runs under the database write lock.
+   * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `leaseMs` is not a positive integer.
+   */
+  async claimOutbox(options: OutboxClaimOptions): Promise<readonly OutboxMessage[]> {
+    const { transactions } = this.#writable('claimOutbox');
+    assertLimit('claimOutbox', options.limit);
+    assertLeaseMilliseconds('claimOutbox', options.leaseMs);
+    const request = { owner: options.owner, leaseMs: options.leaseMs, limit: options.limit, topics: options.topics };
+    return this.#guard('claimOutbox', () => transactions.claimMessages.immediate(request));
+  }
+
+  /**
+   * Marks messages delivered when `owner` holds their lease (expired or not, as long as nobody took
+   * it over); unknown, already delivered or foreign-leased sequences are ignored and left out of
+   * `acknowledged`. Their deduplication ids stay known.
+   */
+  async acknowledgeOutbox(input: { readonly sequences: readonly number[]; readonly owner: string }): Promise<{ readonly acknowledged: readonly number[] }> {
+    const { transactions } = this.#writable('acknowledgeOutbox');
+    const acknowledged = this.#guard('acknowledgeOutbox', () => transactions.acknowledgeMessages.immediate(input.sequences, input.owner));
+    return Object.freeze({ acknowledged });
+  }
+
+  /**
+   * Gives a message back for a later attempt when `owner` holds its lease: clears the lease, sets
+   * `availableAt` and records `error` as `lastError` (kept when `error` is omitted). Ignored for
+   * anyone else and for unknown or delivered sequences.
+   * @throws TypeError when `availableAt` is not a finite number.
+   */
+  async releaseOutbox(input: { readonly sequence: number; readonly owner: string; readonly availableAt: number; readonly error?: string | undefined }): Promise<void> {
+    const { statements } = this.#writable('releaseOutbox');
+    assertAvailableAt(input.availableAt);
+    const parameters = { sequence: input.sequence, owner: input.owner, availableAt: input.availableAt, error: input.error ?? null };
+    this.#guard('releaseOutbox', () => statements.releaseMessage.run(parameters));
+  }
+
+  /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */
+  async pendingOutboxCount(options: { readonly topics?: readonly string[] | undefined } = {}): Promise<number> {
+    const { statements } = this.#connect('pendingOutboxCount');
+    const { topics } = options;
+    return this.#guard('pendingOutboxCount', () =>
+      Number(topics === undefined ? statements.countPendingMessages.get() : statements.countPendingMessagesOfTopics.get(JSON.stringify(topics))),
+    );
+  }
+
+  /** The open connection, or `JOURNAL_CLOSED`. */
+  #connect(operation: string): SqliteConnection {
+    if (this.#connection !== undefined) return this.#connection;
+    throw journalClosedError(this.#state === 'created' ? 'has not been opened' : 'has been closed', operation);
+  }
+
+  /** The open connection of a writable journal, or `JOURNAL_CLOSED` / `JOURNAL_READONLY`. */
+  #writable(operation: string): SqliteConnection {
+    const connection = this.#connect(operation);
+    if (this.#options.readonly) throw journalReadonlyError(this.#options.filename, operation);
+    return connection;
+  }
+
+  /** Runs database work, turning a lock timeout into the retryable `JOURNAL_BUSY`. */
+  #guard<Result>(operation: string, work: () => Result): Result {
+    try {
+      return work();
+    } catch (error) {
+      throw translateSqliteError(error, operation);
+    }
+  }
+}
+
+/**
+ * Creates an SQLite journal; call `open()` before use.
+ * @throws ConfigurationError naming the bad option, e.g. `sqlite.synchronous`.
+ * @example
+ * const journal = createSqliteJournal({ filename: './data/paymigrate-journal.sqlite', synchronous: 'FULL' });
+ * await journal.open();
+ */
+export function createSqliteJournal(options: SqliteJournalOptions): SqliteJournal {
+  return new SqliteJournal(options);
+}

@@ -1,0 +1,171 @@
+import type Database from 'better-sqlite3';
+
+/** A row of `records`, as better-sqlite3 returns it (column names as in the schema; NULL as `null`). */
+export interface RecordRow {
+  readonly collection: string;
+  readonly key: string;
+  readonly version: number;
+  readonly value: string;
+  readonly index_value: string | null;
+  readonly updated_at: number;
+  readonly lease_owner: string | null;
+  readonly lease_expires_at: number | null;
+}
+
+/** A row of `outbox`, as better-sqlite3 returns it (column names as in the schema; NULL as `null`). */
+export interface OutboxRow {
+  readonly sequence: number;
+  readonly topic: string;
+  readonly ordering_key: string;
+  readonly deduplication_id: string;
+  readonly payload: string;
+  readonly attempts: number;
+  readonly enqueued_at: number;
+  readonly available_at: number;
+  readonly lease_owner: string | null;
+  readonly lease_expires_at: number | null;
+  readonly last_error: string | null;
+}
+
+const recordColumns = 'collection, key, version, value, index_value, updated_at, lease_owner, lease_expires_at';
+const outboxColumns =
+  'sequence, topic, ordering_key, deduplication_id, payload, attempts, enqueued_at, available_at, lease_owner, lease_expires_at, last_error';
+
+/**
+ * The undelivered messages a claim may take, oldest first: available, not under an unexpired lease,
+ * and the head of their ordering key (no earlier undelivered message with the same key, whatever its
+ * topic, lease or back-off). Being the head, each is the only candidate of its key.
+ */
+function claimableMessages(topicFilter: string): string {
+  return `
+    SELECT candidate.sequence FROM outbox AS candidate
+    WHERE candidate.delivered_at IS NULL
+      AND candidate.available_at <= @now
+      AND (candidate.lease_owner IS NULL OR candidate.lease_expires_at <= @now)
+      ${topicFilter}
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox AS earlier
+        WHERE earlier.delivered_at IS NULL
+          AND earlier.ordering_key = candidate.ordering_key
+          AND earlier.sequence < candidate.sequence
+      )
+    ORDER BY candidate.sequence
+    LIMIT @limit`;
+}
+
+/** `topics` arrive as one JSON array parameter, expanded by `json_each`, so one statement fits any list. */
+const topicFilter = 'AND candidate.topic IN (SELECT value FROM json_each(@topics))';
+
+/** Every prepared statement of one connection; `@name` parameters bind from objects. */
+export interface SqliteStatements {
+  readonly selectRecord: Database.Statement<[string, string], RecordRow>;
+  readonly selectVersion: Database.Statement<[string, string], number>;
+  /** Parameters: collection, key, value, index (or null), now. Positional: the hot path of bulk writes, faster than named binding. */
+  readonly upsertRecord: Database.Statement<[string, string, string, string | null, number], number>;
+  readonly deleteRecord: Database.Statement<[string, string]>;
+  readonly listRecords: Database.Statement<{ collection: string; limit: number }, RecordRow>;
+  readonly listRecordsAfter: Database.Statement<{ collection: string; afterKey: string; limit: number }, RecordRow>;
+  readonly listIndexedRecords: Database.Statement<{ collection: string; index: string; limit: number }, RecordRow>;
+  readonly listIndexedRecordsAfter: Database.Statement<{ collection: string; index: string; afterKey: string; limit: number }, RecordRow>;
+  readonly countRecords: Database.Statement<[string], number>;
+  readonly countIndexedRecords: Database.Statement<[string, string], number>;
+  readonly selectClaimableRecords: Database.Statement<{ collection: string; index: string; owner: string; now: number; limit: number }, number>;
+  readonly claimRecord: Database.Statement<{ rowid: number; owner: string; expiresAt: number }, RecordRow>;
+  /** Parameters: topic, ordering key, deduplication id, payload, enqueued at, available at. */
+  readonly insertMessage: Database.Statement<[string, string, string, string, number, number], number>;
+  readonly selectSequenceByDeduplicationId: Database.Statement<[string], number>;
+  readonly selectClaimableMessages: Database.Statement<{ now: number; limit: number }, number>;
+  readonly selectClaimableMessagesOfTopics: Database.Statement<{ now: number; limit: number; topics: string }, number>;
+  readonly claimMessage: Database.Statement<{ sequence: number; owner: string; expiresAt: number }, OutboxRow>;
+  readonly acknowledgeMessage: Database.Statement<{ sequence: number; owner: string; now: number }>;
+  readonly releaseMessage: Database.Statement<{ sequence: number; owner: string; availableAt: number; error: string | null }>;
+  readonly countPendingMessages: Database.Statement<[], number>;
+  readonly countPendingMessagesOfTopics: Database.Statement<[string], number>;
+}
+
+/**
+ * Prepares every statement the journal runs, once per connection (better-sqlite3 caches nothing by
+ * itself; preparing per call would dominate small operations).
+ */
+export function prepareSqliteStatements(database: Database.Database): SqliteStatements {
+  return {
+    selectRecord: database.prepare<[string, string], RecordRow>(`SELECT ${recordColumns} FROM records WHERE collection = ? AND key = ?`),
+    selectVersion: database.prepare<[string, string], number>('SELECT version FROM records WHERE collection = ? AND key = ?').pluck(),
+    /** Creates at version 1 or bumps the version; either way clears the lease. Returns the new version. */
+    upsertRecord: database
+      .prepare<[string, string, string, string | null, number], number>(
+        `INSERT INTO records (${recordColumns})
+         VALUES (?, ?, 1, ?, ?, ?, NULL, NULL)
+         ON CONFLICT (collection, key) DO UPDATE SET
+           version = version + 1, value = excluded.value, index_value = excluded.index_value,
+           updated_at = excluded.updated_at, lease_owner = NULL, lease_expires_at = NULL
+         RETURNING version`,
+      )
+      .pluck(),
+    deleteRecord: database.prepare<[string, string]>('DELETE FROM records WHERE collection = ? AND key = ?'),
+    listRecords: database.prepare<{ collection: string; limit: number }, RecordRow>(
+      `SELECT ${recordColumns} FROM records WHERE collection = @collection ORDER BY key LIMIT @limit`,
+    ),
+    listRecordsAfter: database.prepare<{ collection: string; afterKey: string; limit: number }, RecordRow>(
+      `SELECT ${recordColumns} FROM records WHERE collection = @collection AND key > @afterKey ORDER BY key LIMIT @limit`,
+    ),
+    listIndexedRecords: database.prepare<{ collection: string; index: string; limit: number }, RecordRow>(
+      `SELECT ${recordColumns} FROM records WHERE collection = @collection AND index_value = @index ORDER BY key LIMIT @limit`,
+    ),
+    listIndexedRecordsAfter: database.prepare<{ collection: string; index: string; afterKey: string; limit: number }, RecordRow>(
+      `SELECT ${recordColumns} FROM records
+       WHERE collection = @collection AND index_value = @index AND key > @afterKey ORDER BY key LIMIT @limit`,
+    ),
+    countRecords: database.prepare<[string], number>('SELECT count(*) FROM records WHERE collection = ?').pluck(),
+    countIndexedRecords: database.prepare<[string, string], number>('SELECT count(*) FROM records WHERE collection = ? AND index_value = ?').pluck(),
+    /** Row ids of the records a claim takes, oldest `updated_at` first, then key order. */
+    selectClaimableRecords: database
+      .prepare<{ collection: string; index: string; owner: string; now: number; limit: number }, number>(
+        `SELECT rowid FROM records
+         WHERE collection = @collection AND index_value = @index
+           AND (lease_owner IS NULL OR lease_expires_at <= @now OR lease_owner = @owner)
+         ORDER BY updated_at, key
+         LIMIT @limit`,
+      )
+      .pluck(),
+    /** Leases one record and bumps its version; `updated_at` stays, so the record keeps its place in the claim order. */
+    claimRecord: database.prepare<{ rowid: number; owner: string; expiresAt: number }, RecordRow>(
+      `UPDATE records SET version = version + 1, lease_owner = @owner, lease_expires_at = @expiresAt
+       WHERE rowid = @rowid
+       RETURNING ${recordColumns}`,
+    ),
+    /** Enqueues a message; returns its sequence, or nothing when the deduplication id is already known. */
+    insertMessage: database
+      .prepare<[string, string, string, string, number, number], number>(
+        `INSERT INTO outbox (topic, ordering_key, deduplication_id, payload, attempts, enqueued_at, available_at)
+         VALUES (?, ?, ?, ?, 0, ?, ?)
+         ON CONFLICT (deduplication_id) DO NOTHING
+         RETURNING sequence`,
+      )
+      .pluck(),
+    selectSequenceByDeduplicationId: database.prepare<[string], number>('SELECT sequence FROM outbox WHERE deduplication_id = ?').pluck(),
+    selectClaimableMessages: database.prepare<{ now: number; limit: number }, number>(claimableMessages('')).pluck(),
+    selectClaimableMessagesOfTopics: database.prepare<{ now: number; limit: number; topics: string }, number>(claimableMessages(topicFilter)).pluck(),
+    /** Leases one message and counts the attempt. */
+    claimMessage: database.prepare<{ sequence: number; owner: string; expiresAt: number }, OutboxRow>(
+      `UPDATE outbox SET attempts = attempts + 1, lease_owner = @owner, lease_expires_at = @expiresAt
+       WHERE sequence = @sequence
+       RETURNING ${outboxColumns}`,
+    ),
+    /** Marks a message delivered when `owner` holds its lease (expired or not, as long as nobody took it over). */
+    acknowledgeMessage: database.prepare<{ sequence: number; owner: string; now: number }>(
+      `UPDATE outbox SET delivered_at = @now
+       WHERE sequence = @sequence AND delivered_at IS NULL AND lease_owner = @owner`,
+    ),
+    /** Gives a message back for a later attempt; keeps the previous error when none is given. */
+    releaseMessage: database.prepare<{ sequence: number; owner: string; availableAt: number; error: string | null }>(
+      `UPDATE outbox SET available_at = @availableAt, lease_owner = NULL, lease_expires_at = NULL,
+         last_error = coalesce(@error, last_error)
+       WHERE sequence = @sequence AND delivered_at IS NULL AND lease_owner = @owner`,
+    ),
+    countPendingMessages: database.prepare<[], number>('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck(),
+    countPendingMessagesOfTopics: database
+      .prepare<[string], number>('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND topic IN (SELECT value FROM json_each(?))')
+      .pluck(),
+  };
+}
