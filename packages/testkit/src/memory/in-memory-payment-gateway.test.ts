@@ -230,7 +230,7 @@ describe('paymentGatewayContract', () => {
   });
 
   it('finds card-number-like digit runs but not timestamps or network transaction ids', () => {
-    expect(findCardNumberLikeRuns({ note: 'card 4242 4242 4242 4242 here' })).toEqual(['4242 4242 4242 4242']);
+    expect(findCardNumberLikeRuns({ note: 'card 4242 4242 4242 4242 here' })).toEqual(['primary-account-number at $.note']);
     expect(findCardNumberLikeRuns({ createdAt: 1_767_225_600_000, networkTransactionId: '586032924050171', amount: 10n })).toEqual([]);
     expect(findCardNumberLikeRuns(undefined)).toEqual([]);
   });
