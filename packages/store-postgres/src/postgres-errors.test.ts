@@ -61,9 +61,9 @@ describe('PostgreSQL journal errors against real servers', () => {
       await blocker.query(`LOCK TABLE "${schema}".records IN ACCESS EXCLUSIVE MODE`);
       const counting = journal.count('payments').catch((caught: unknown) => caught);
       let victims: number[] = [];
-      for (const deadline = Date.now() + 15_000; victims.length === 0 && Date.now() < deadline; await sleepFor(10)) {
+      for (const deadline = Date.now() + 30_000; victims.length === 0 && Date.now() < deadline; await sleepFor(10)) {
         const waiting = await blocker.query<{ pid: number }>(
-          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT count(*)%' AND pid <> pg_backend_pid()",
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%count(%' AND pid <> pg_backend_pid()",
         );
         victims = waiting.rows.map((row) => row.pid);
       }
