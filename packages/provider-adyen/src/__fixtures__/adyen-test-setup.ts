@@ -105,6 +105,12 @@ export function notificationItem(event: PaymentGatewayContractWebhookEvent): Ady
   };
 }
 
+/** The event id the adapter derives for a contract event: `pspReference:eventCode:success`. */
+export function expectedEventId(event: PaymentGatewayContractWebhookEvent): string {
+  const item = notificationItem(event);
+  return `${item.pspReference}:${item.eventCode}:${item.success}`;
+}
+
 /** Signs a contract event the way Adyen would send it, with the fake's key. */
 export function signWebhook(event: PaymentGatewayContractWebhookEvent): WebhookRequest {
   return signAdyenNotification(notificationItem(event), adyenFakeDefaults.hmacKey, { receivedAt: Date.now() });
