@@ -59,14 +59,23 @@ describe('PostgreSQL journal errors against real servers', () => {
     try {
       await blocker.query('BEGIN');
       await blocker.query(`LOCK TABLE "${schema}".records IN ACCESS EXCLUSIVE MODE`);
-      const counting = journal.count('payments').catch((caught: unknown) => caught);
+      let settled = false;
+      const counting = journal
+        .count('payments')
+        .catch((caught: unknown) => caught)
+        .finally(() => {
+          settled = true;
+        });
       let victims: number[] = [];
-      for (const deadline = Date.now() + 30_000; victims.length === 0 && Date.now() < deadline; await sleepFor(10)) {
+      for (const deadline = Date.now() + 20_000; victims.length === 0 && !settled && Date.now() < deadline; await sleepFor(10)) {
         const waiting = await blocker.query<{ pid: number }>(
-          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%count(%' AND pid <> pg_backend_pid()",
+          // Each test file has its own server, so the only backend waiting on a lock is the count.
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
         );
         victims = waiting.rows.map((row) => row.pid);
       }
+      // The count must still be waiting on the lock (not finished or failed some other way).
+      expect({ settled, outcome: settled ? await counting : undefined }).toEqual({ settled: false, outcome: undefined });
       expect(victims).toHaveLength(1);
       await blocker.query('SELECT pg_terminate_backend($1)', [victims[0]]);
       const error = await counting;
@@ -78,7 +87,7 @@ describe('PostgreSQL journal errors against real servers', () => {
     }
     expect(await journal.count('payments')).toBe(0);
     await journal.close();
-  });
+  }, 60_000);
 
   test('an unknown role or database: JOURNAL_ACCESS_DENIED, not retryable, without the password', async () => {
     const port = database.server().port;
