@@ -38,6 +38,8 @@ export default defineConfig({
     ],
     reporters: ['default', 'json'],
     outputFile: { json: `${root}test-results.json` },
+    // Writes the fakes' traffic per test file when PAYMIGRATE_TRAFFIC_DIR is set (see the file).
+    setupFiles: [`${root}tools/traffic-dump-setup.ts`],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     coverage: {
