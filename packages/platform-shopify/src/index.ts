@@ -1,0 +1,16 @@
+// Public surface of the Shopify commerce platform adapter.
+export { mapShopifyOrderState, openFinancialStatuses, type ShopifyOrderStatuses } from './map-shopify-order-state.js';
+export type { ShopifyPaymentPlan, ShopifyRefundLine } from './plan-shopify-payment.js';
+export type { ShopifyThrottleStatus } from './shopify-admin-client.js';
+export { routeShop } from './shopify-fetch.js';
+export { parseShopifyPlatformOptions, shopifyApiVersion, type ResolvedShopifyPlatformOptions, type ShopifyPlatformOptions } from './shopify-options.js';
+export {
+  createShopifyPlatform,
+  refundNoteMarker,
+  shopifyMaximumListLimit,
+  shopifyPlatformCapabilities,
+  type ShopifyPlatform,
+  type ShopifyPlatformCapabilities,
+} from './shopify-platform.js';
+export { shopifyDocuments } from './shopify-queries.js';
+export { shopifyWebhookHeaders, shopifyWebhookTopics, verifyShopifyWebhook, type ShopifyWebhookVerifier } from './shopify-webhooks.js';
