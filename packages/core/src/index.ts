@@ -12,3 +12,4 @@ export * from './cutover/index.js';
 export * from './journal/index.js';
 export * from './outbox/index.js';
 export * from './transactions/index.js';
+export * from './sessions/index.js';

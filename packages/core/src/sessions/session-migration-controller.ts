@@ -1,0 +1,634 @@
+import type { Counter, Meter } from '@opentelemetry/api';
+import { z } from 'zod';
+import { parseOptions } from '../config/parse-options.js';
+import { PaymigrateError } from '../errors/paymigrate-error.js';
+import { VersionConflictError } from '../errors/version-conflict-error.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { defaultMeter } from '../observability/metrics.js';
+import { findSensitiveDataInText, redactSensitiveText } from '../pci/sensitive-data-scanner.js';
+import type { ClockV1 } from '../ports/clock/v1/clock.js';
+import { systemClock } from '../ports/clock/v1/system-clock.js';
+import type { CommercePlatformV1 } from '../ports/commerce-platform/v1/commerce-platform.js';
+import type { JournalV1 } from '../ports/journal/v1/journal.js';
+import type { SessionEntry, SessionStoreV1 } from '../ports/session-store/v1/session-store.js';
+import { bindCheckoutPayment, type CheckoutBinding, type PaymentLocator } from './payment-locator.js';
+import { SessionMigrationConflictError, SessionMigrationPhaseError, SessionSwitchRefusedError } from './session-errors.js';
+import {
+  emptySessionMigrationCounts,
+  parseSessionMigrationRecord,
+  type SessionMigrationCounts,
+  sessionMigrationCollection,
+  type SessionMigrationPhase,
+  sessionMigrationPhaseMachine,
+  type SessionMigrationPhaseOrNotStarted,
+  type SessionMigrationProgress,
+  type SessionMigrationState,
+  serializeSessionMigrationState,
+  type VersionedSessionMigrationState,
+} from './session-migration-state.js';
+import {
+  recoverCartId,
+  sessionFromPlatformCart,
+  type SessionQuarantineKind,
+  sessionQuarantineCollection,
+  type SessionQuarantineRecord,
+  type SessionRebuildOutcome,
+} from './session-quarantine.js';
+import { parseSession } from './session-schema.js';
+import { isTombstoneValue, remainingTtlSeconds, serializeSession, sessionChecksum, sha256Hex } from './session-values.js';
+
+/**
+ * What the live store (`createMigratingSessionStore`) needs from the controller: the journaled
+ * phase, and the copy of one session on demand (a read that found nothing in the target).
+ * `SessionMigrationController` implements it.
+ */
+export interface SessionMigrationLink {
+  /** The journaled phase (`not-started` before the first `migrate()`) and when it began. */
+  readPhase(): Promise<SessionMigrationPhaseInfo>;
+  /**
+   * Copies one session from the source to the target exactly as the bulk copy does (transform,
+   * card-data check, quarantine and rebuild, remaining TTL, compare-and-set on absence, checksum)
+   * and returns what the target holds for the key afterwards; `undefined` when there is no
+   * session to serve (absent, expired, deleted, or quarantined without a rebuild).
+   * @throws the store's or the locator's error, or `PaymigrateError` `SESSION_COPY_FAILED`.
+   */
+  copyThrough(key: string): Promise<SessionEntry | undefined>;
+}
+
+/** The journaled phase and when it began. */
+export interface SessionMigrationPhaseInfo {
+  /** The phase; `not-started` while there is no record. */
+  readonly phase: SessionMigrationPhaseOrNotStarted;
+  /** When it began, epoch milliseconds (the controller's clock); `undefined` while not started. */
+  readonly changedAt: number | undefined;
+}
+
+/** Options of `createSessionMigrationController`. Validated once, at construction. */
+export interface SessionMigrationControllerOptions {
+  /** The store sessions move from. Never written by the controller. */
+  readonly source: SessionStoreV1;
+  /** The store sessions move to. Written only with compare-and-set on absence: a live write always wins. */
+  readonly target: SessionStoreV1;
+  /** Holds the migration record (collection `session-migration`) and the quarantine (`session-quarantine`). */
+  readonly journal: JournalV1;
+  /** Where a quarantined session's cart is rebuilt from (`getCart`); without it nothing is rebuilt. */
+  readonly platform?: CommercePlatformV1 | undefined;
+  /** Binds in-progress payments to the provider that holds them; without it checkouts are copied as they are. */
+  readonly paymentLocator?: PaymentLocator | undefined;
+  /** @default systemClock */
+  readonly clock?: ClockV1 | undefined;
+  /** @default createLogger({ name: 'paymigrate.sessions' }) */
+  readonly logger?: Logger | undefined;
+  /** Records `paymigrate.sessions.copied` (attributes `outcome`, `origin`). @default defaultMeter() */
+  readonly meter?: Meter | undefined;
+  /** Keys per enumeration batch, and per checkpoint. */
+  readonly batchSize: number;
+  /** Sessions copied at the same time. */
+  readonly concurrency: number;
+  /** Key of the migration record; one id per attempt (a rolled-back id cannot be migrated again). */
+  readonly migrationId: string;
+  /** Only keys starting with this are migrated. @default '' */
+  readonly keyPrefix?: string | undefined;
+  /** TTL given in the target to a source session that has no expiry, seconds. @default 86400 */
+  readonly ttlSecondsWithoutExpiry?: number | undefined;
+}
+
+/** A quarantined session in a report: its key, why, and whether it was rebuilt. */
+export interface QuarantinedSessionSummary {
+  /** The session key. */
+  readonly key: string;
+  /** Why it was quarantined. */
+  readonly kind: SessionQuarantineKind;
+  /** What became of the rebuild. */
+  readonly rebuild: SessionRebuildOutcome;
+}
+
+/** A session that could not be copied in a report: its key and why (no session data). */
+export interface FailedSessionSummary {
+  /** The session key. */
+  readonly key: string;
+  /** Why. */
+  readonly reason: string;
+}
+
+/** What `migrate()` reports: counts and keys only, never session data. */
+export interface SessionMigrationReport {
+  /** The migration id. */
+  readonly migrationId: string;
+  /** The run number. */
+  readonly run: number;
+  /** The run this one resumed (re-ran), when the previous one was interrupted. */
+  readonly resumedRun: number | undefined;
+  /** The phase afterwards (`verifying`). */
+  readonly phase: SessionMigrationPhase;
+  /** Distinct keys handled. */
+  readonly keysSeen: number;
+  /** Every key's outcome, counted. */
+  readonly counts: SessionMigrationCounts;
+  /** Every quarantined session of this run. */
+  readonly quarantined: readonly QuarantinedSessionSummary[];
+  /** Every session that failed to copy in this run. */
+  readonly failures: readonly FailedSessionSummary[];
+  /** When the run started and finished, epoch milliseconds (controller clock). */
+  readonly startedAt: number;
+  /** See `startedAt`. */
+  readonly finishedAt: number;
+}
+
+/** Who changes a phase, and why (journaled). */
+export interface SessionPhaseChangeInput {
+  /** @default 'system' */
+  readonly actor?: string | undefined;
+  /** @default a description of the change */
+  readonly reason?: string | undefined;
+}
+
+/**
+ * Moves live customer sessions from one store to another (engine 4): capture -> transform ->
+ * write with the remaining TTL -> verify -> switch reads, with a live store
+ * (`createMigratingSessionStore`) serving the application meanwhile.
+ *
+ * Invariant 7: a session is never absent from both stores, and a write during the migration is
+ * never lost. The controller only reads the source and only creates keys in the target
+ * (compare-and-set on absence), so a live write is never overwritten by an older copy; corrupt
+ * sessions are quarantined in the journal and rebuilt where possible, never dropped silently.
+ */
+export interface SessionMigrationController extends SessionMigrationLink {
+  /** The migration id. */
+  readonly migrationId: string;
+
+  /**
+   * Runs (or resumes) the bulk copy: enters `copying` (from no record or `verifying`), enumerates
+   * the source (de-duplicated), copies each session with `concurrency` at a time and checkpoints
+   * every batch. When the enumeration is through, the phase becomes `verifying` and the report is
+   * returned.
+   *
+   * Precondition: every application node already serves sessions through the live store
+   * (`createMigratingSessionStore`), which dual-writes from the moment it is deployed. A node
+   * still writing the source alone could write a session after its copy, and that write would be
+   * missing from the target. A restart re-runs the whole enumeration
+   * (store enumeration orders are not stable); sessions already copied are recognized by the
+   * target's presence and checksum, cheaply and with the same counts.
+   *
+   * Aborting (`signal`) stops after the current sessions; the checkpoint is written, then the
+   * signal's reason is thrown.
+   *
+   * @throws SessionMigrationPhaseError from `reads-switched`, `done` or `rolled-back`.
+   * @throws SessionMigrationConflictError when the record changed under it (another controller, a rollback).
+   */
+  migrate(options?: { readonly signal?: AbortSignal | undefined }): Promise<SessionMigrationReport>;
+
+  /**
+   * `verifying` -> `reads-switched`: live stores read the target only.
+   * @throws SessionSwitchRefusedError when the last run left sessions that failed to copy.
+   * @throws SessionMigrationPhaseError in any other phase.
+   */
+  switchReads(input?: SessionPhaseChangeInput): Promise<SessionMigrationState>;
+
+  /**
+   * `reads-switched` -> `done`: live stores stop writing the source. Final; no rollback after it.
+   * @throws SessionMigrationPhaseError in any other phase.
+   */
+  complete(input?: SessionPhaseChangeInput): Promise<SessionMigrationState>;
+
+  /**
+   * Any phase but `done` -> `rolled-back`: live stores go back to the source, which every live
+   * write reached while the window was open. Idempotent.
+   * @throws SessionMigrationPhaseError once `done` or before the migration started.
+   */
+  rollback(input?: SessionPhaseChangeInput): Promise<SessionMigrationState>;
+
+  /** The journaled state; `undefined` before the first `migrate()`. */
+  status(): Promise<SessionMigrationState | undefined>;
+}
+
+/** The outcome of one key. */
+type KeyOutcome =
+  | { readonly outcome: 'migrated' | 'alreadyCurrent'; readonly entry: SessionEntry; readonly binding?: CheckoutBinding | undefined }
+  | { readonly outcome: 'quarantined'; readonly kind: SessionQuarantineKind; readonly rebuild: SessionRebuildOutcome; readonly entry: SessionEntry | undefined }
+  | { readonly outcome: 'expired' | 'vanished' }
+  | { readonly outcome: 'failed'; readonly reason: string; readonly error?: unknown };
+
+/** What the target holds for a key after a write attempt. */
+type WriteOutcome =
+  | { readonly outcome: 'migrated' | 'alreadyCurrent'; readonly entry: SessionEntry }
+  | { readonly outcome: 'vanished' }
+  | { readonly outcome: 'failed'; readonly reason: string };
+
+const defaultTtlSecondsWithoutExpiry = 86_400;
+/** How often a compare-and-set on absence is retried when the key vanished between the attempt and its answer. */
+const absentWriteAttempts = 3;
+
+const storeSchema = z.custom<SessionStoreV1>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['get', 'set', 'compareAndSet', 'delete', 'enumerate'].every((method) => typeof Reflect.get(value, method) === 'function'),
+  { message: 'must be a SessionStoreV1 (get, set, compareAndSet, delete, enumerate)' },
+);
+
+function objectWith<Value>(method: string, message: string) {
+  return z.custom<Value>((value) => typeof value === 'object' && value !== null && typeof Reflect.get(value, method) === 'function', { message });
+}
+
+const optionsSchema = z.object({
+  source: storeSchema.meta({ fix: 'pass the session store sessions move from, e.g. createMemcachedSessionStore(...)' }),
+  target: storeSchema.meta({ fix: 'pass the session store sessions move to, e.g. createRedisSessionStore(...)' }),
+  journal: objectWith<JournalV1>('write', 'must be a JournalV1').meta({ fix: 'pass an opened journal' }),
+  platform: objectWith<CommercePlatformV1>('getCart', 'must be a CommercePlatformV1 with getCart').optional(),
+  paymentLocator: objectWith<PaymentLocator>('locate', 'must have locate(paymentId)')
+    .optional()
+    .meta({ fix: 'pass createJournalPaymentLocator(journal), or leave it out' }),
+  clock: objectWith<ClockV1>('now', 'must be a ClockV1').optional(),
+  logger: objectWith<Logger>('info', 'must be a logger (createLogger)').optional(),
+  meter: objectWith<Meter>('createCounter', 'must be an OpenTelemetry Meter').optional(),
+  batchSize: z.int().min(1).max(10_000).meta({ fix: 'pass a batch size from 1 to 10000, e.g. 500' }),
+  concurrency: z.int().min(1).max(1_000).meta({ fix: 'pass a concurrency from 1 to 1000, e.g. 32' }),
+  migrationId: z.string().min(1).meta({ fix: "pass an id for this attempt, e.g. 'sessions-2026-01'" }),
+  keyPrefix: z.string().default(''),
+  ttlSecondsWithoutExpiry: z.int().min(1).default(defaultTtlSecondsWithoutExpiry),
+});
+
+/** The reason of a failed key: the error's code or name and its message, card data masked. */
+function describeError(error: unknown): string {
+  if (PaymigrateError.isInstance(error)) return `${error.code}: ${error.message}`;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redactSensitiveText(message);
+}
+
+/** Runs `work` on every item with at most `concurrency` running at once. */
+async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as Item;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/**
+ * Iterates `batches` while asking for the next batch as soon as the current one is handed out, so
+ * the enumeration of the store overlaps with the copy of the batch before.
+ */
+async function* prefetching<Batch>(batches: AsyncIterable<Batch>): AsyncGenerator<Batch> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = iterator.next();
+  let exhausted = false;
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done === true) {
+        exhausted = true;
+        return;
+      }
+      next = iterator.next();
+      // A failure of the prefetch surfaces when it is awaited; never as an unhandled rejection meanwhile.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    // Stopped early (abort, a failed checkpoint): let the store end its enumeration.
+    if (!exhausted && iterator.return !== undefined) await iterator.return().catch(() => undefined);
+  }
+}
+
+/** Mutable tallies of one run. */
+class RunTally {
+  readonly counts: { -readonly [Field in keyof SessionMigrationCounts]: number } = { ...emptySessionMigrationCounts };
+  readonly quarantined: QuarantinedSessionSummary[] = [];
+  readonly failures: FailedSessionSummary[] = [];
+  keysSeen = 0;
+
+  add(key: string, result: KeyOutcome): void {
+    this.keysSeen += 1;
+    this.counts[result.outcome] += 1;
+    if (result.outcome === 'quarantined') {
+      this.quarantined.push({ key, kind: result.kind, rebuild: result.rebuild });
+      if (result.rebuild === 'rebuilt') this.counts.rebuilt += 1;
+    } else if (result.outcome === 'failed') {
+      this.failures.push({ key, reason: result.reason });
+    } else if (result.outcome === 'migrated' || result.outcome === 'alreadyCurrent') {
+      if (result.binding === 'rebound') this.counts.reboundPayments += 1;
+      if (result.binding === 'unlocated') this.counts.unlocatedPayments += 1;
+    }
+  }
+}
+
+/**
+ * Creates the Session Migration Controller. Nothing is read or written until a method is called.
+ *
+ * @throws ConfigurationError when an option is missing or invalid.
+ * @example
+ * const controller = createSessionMigrationController({ source, target, journal, platform, batchSize: 500, concurrency: 32, migrationId: 'sessions-1' });
+ * const sessions = createMigratingSessionStore({ source, target, controller });
+ * const report = await controller.migrate();
+ * await controller.switchReads();
+ * await controller.complete();
+ */
+export function createSessionMigrationController(options: SessionMigrationControllerOptions): SessionMigrationController {
+  const parsed = parseOptions(optionsSchema, options, { component: 'sessions' });
+  const { source, target, journal, platform, paymentLocator, batchSize, concurrency, migrationId, keyPrefix, ttlSecondsWithoutExpiry } = parsed;
+  const clock = parsed.clock ?? systemClock;
+  const logger = parsed.logger ?? createLogger({ name: 'paymigrate.sessions' });
+  const copied: Counter = (parsed.meter ?? defaultMeter()).createCounter('paymigrate.sessions.copied', {
+    description: 'Sessions handled by the session migration, by outcome and origin (bulk, read-through).',
+  });
+  const maxValueBytes = target.capabilities.maxValueBytes;
+  let createdAtCache: number | undefined;
+
+  // ----- the journaled record -----
+
+  const read = async (): Promise<VersionedSessionMigrationState | undefined> => {
+    const record = await journal.get(sessionMigrationCollection, migrationId);
+    if (record === undefined) return undefined;
+    const versioned = parseSessionMigrationRecord(record);
+    createdAtCache = versioned.state.createdAt;
+    return versioned;
+  };
+
+  const write = async (state: SessionMigrationState, expectedVersion: number, attempted: string): Promise<VersionedSessionMigrationState> => {
+    try {
+      const result = await journal.write({
+        puts: [{ collection: sessionMigrationCollection, key: migrationId, value: serializeSessionMigrationState(state), index: state.phase, expectedVersion }],
+      });
+      return { state, version: (result.records[0] as { version: number }).version };
+    } catch (error) {
+      if (VersionConflictError.isInstance(error)) throw new SessionMigrationConflictError({ migrationId, attempted, cause: error });
+      throw error;
+    }
+  };
+
+  const changePhase = async (
+    current: VersionedSessionMigrationState,
+    to: SessionMigrationPhase,
+    input: SessionPhaseChangeInput,
+    defaultReason: string,
+    progress: SessionMigrationProgress | undefined = current.state.progress,
+  ): Promise<VersionedSessionMigrationState> => {
+    sessionMigrationPhaseMachine.assertTransition(current.state.phase, to, migrationId);
+    const at = clock.now();
+    const change = { from: current.state.phase, to, at, actor: input.actor ?? 'system', reason: input.reason ?? defaultReason };
+    const next: SessionMigrationState = { ...current.state, phase: to, phaseChangedAt: at, history: [...current.state.history, change], progress };
+    const written = await write(next, current.version, `the change to '${to}'`);
+    logger.info({ migrationId, from: change.from, to, actor: change.actor, reason: change.reason }, 'session migration phase changed');
+    return written;
+  };
+
+  const requirePhase = async (operation: string, allowed: readonly SessionMigrationPhase[]): Promise<VersionedSessionMigrationState> => {
+    const current = await read();
+    if (current === undefined || !allowed.includes(current.state.phase)) {
+      throw new SessionMigrationPhaseError({ migrationId, operation, phase: current?.state.phase ?? 'not-started', allowedPhases: allowed });
+    }
+    return current;
+  };
+
+  const fallbackUpdatedAt = async (): Promise<number> => {
+    if (createdAtCache === undefined) await read();
+    return createdAtCache ?? clock.now();
+  };
+
+  // ----- one session -----
+
+  /** Classifies what the target holds for a key against the text this copy would write. */
+  const classifyExisting = (text: string, current: SessionEntry): WriteOutcome => {
+    if (isTombstoneValue(current.value)) return { outcome: 'vanished' };
+    return { outcome: sessionChecksum(current.value) === sessionChecksum(text) ? 'migrated' : 'alreadyCurrent', entry: current };
+  };
+
+  /** Creates the key in the target if absent, then verifies what the target holds by checksum. */
+  const writeIfAbsent = async (key: string, text: string, ttlSeconds: number): Promise<WriteOutcome> => {
+    for (let attempt = 1; attempt <= absentWriteAttempts; attempt += 1) {
+      const result = await target.compareAndSet(key, text, { ttlSeconds, expectedVersion: null });
+      if (!result.ok) {
+        // Present: a newer live write, a tombstone, or this copy from an earlier run.
+        if (result.current !== undefined) return classifyExisting(text, result.current);
+        continue;
+      }
+      const reread = await target.get(key);
+      if (reread === undefined) return { outcome: 'failed', reason: 'absent from the target right after it was written (evicted?)' };
+      if (reread.version !== result.entry.version) return classifyExisting(text, reread);
+      // `text` is the canonical JSON written: the stored bytes must hash the same.
+      if (sha256Hex(reread.value) !== sha256Hex(text)) return { outcome: 'failed', reason: 'the target returned other bytes than were written (checksum mismatch)' };
+      return { outcome: 'migrated', entry: reread };
+    }
+    return { outcome: 'failed', reason: 'the key kept appearing and vanishing in the target' };
+  };
+
+  const rebuildFromPlatform = async (
+    key: string,
+    cartId: string | undefined,
+    ttlSeconds: number,
+  ): Promise<{ readonly rebuild: SessionRebuildOutcome; readonly entry?: SessionEntry | undefined; readonly detail?: string | undefined }> => {
+    if (cartId === undefined) return { rebuild: 'no-cart-id' };
+    if (platform === undefined) return { rebuild: 'no-platform' };
+    let cart;
+    try {
+      cart = await platform.getCart({ cartId });
+    } catch (error) {
+      return { rebuild: 'platform-error', detail: describeError(error) };
+    }
+    if (cart === undefined) return { rebuild: 'cart-not-found' };
+    const rebuilt = sessionFromPlatformCart(cart);
+    if (rebuilt === undefined) return { rebuild: 'cart-unusable', detail: 'the platform cart does not make a valid session' };
+    const written = await writeIfAbsent(key, rebuilt.text, ttlSeconds);
+    switch (written.outcome) {
+      case 'migrated':
+        return { rebuild: 'rebuilt', entry: written.entry };
+      case 'alreadyCurrent':
+        return { rebuild: 'superseded', entry: written.entry };
+      case 'vanished':
+        return { rebuild: 'superseded' };
+      default:
+        throw new PaymigrateError('SESSION_COPY_FAILED', `Session '${key}': the rebuilt session could not be written: ${written.reason}.`);
+    }
+  };
+
+  const recordQuarantine = async (record: SessionQuarantineRecord): Promise<void> => {
+    const existing = await journal.get(sessionQuarantineCollection, record.key);
+    try {
+      await journal.write({
+        puts: [{ collection: sessionQuarantineCollection, key: record.key, value: JSON.stringify(record), index: record.kind, expectedVersion: existing?.version ?? 0 }],
+      });
+    } catch (error) {
+      // A read-through and the bulk copy quarantined the same session at once: one record is enough.
+      if (!VersionConflictError.isInstance(error)) throw error;
+    }
+  };
+
+  const quarantine = async (key: string, raw: string, kind: SessionQuarantineKind, reason: string, ttlSeconds: number): Promise<KeyOutcome> => {
+    const cartId = recoverCartId(raw);
+    const { rebuild, entry, detail } = await rebuildFromPlatform(key, cartId, ttlSeconds);
+    await recordQuarantine({
+      migrationId,
+      key,
+      kind,
+      reason,
+      detectedAt: clock.now(),
+      rawLength: raw.length,
+      sha256: sha256Hex(raw),
+      // Never the raw text of a session with card data; every other kind was scanned clean.
+      raw: kind === 'card-data' ? undefined : raw,
+      cartId,
+      rebuild,
+      rebuildDetail: detail,
+    });
+    logger.warn({ migrationId, key, kind, rebuild }, 'session quarantined');
+    return { outcome: 'quarantined', kind, rebuild, entry };
+  };
+
+  const copySession = async (key: string, updatedAtFallback: number): Promise<KeyOutcome> => {
+    try {
+      const entry = await source.get(key);
+      if (entry === undefined || isTombstoneValue(entry.value)) return { outcome: 'vanished' };
+      const ttlSeconds = remainingTtlSeconds(entry.expiresAt, clock.now(), ttlSecondsWithoutExpiry);
+      if (ttlSeconds <= 0) return { outcome: 'expired' };
+      const parsedSession = parseSession(entry.value, { fallbackUpdatedAt: updatedAtFallback });
+      if (!parsedSession.ok) return await quarantine(key, entry.value, parsedSession.failure.kind, parsedSession.failure.reason, ttlSeconds);
+      const { session, binding } = await bindCheckoutPayment(parsedSession.session, paymentLocator);
+      const text = serializeSession(session);
+      if (binding === 'rebound' && findSensitiveDataInText(text).length > 0) {
+        return await quarantine(key, entry.value, 'card-data', 'the payment locator returned cardholder data', ttlSeconds);
+      }
+      if (maxValueBytes !== undefined && Buffer.byteLength(text, 'utf8') > maxValueBytes) {
+        return await quarantine(key, entry.value, 'too-large', `${Buffer.byteLength(text, 'utf8')} bytes, the target takes at most ${maxValueBytes}`, ttlSeconds);
+      }
+      const written = await writeIfAbsent(key, text, ttlSeconds);
+      return written.outcome === 'migrated' || written.outcome === 'alreadyCurrent' ? { ...written, binding } : written;
+    } catch (error) {
+      return { outcome: 'failed', reason: describeError(error), error };
+    }
+  };
+
+  // ----- the operations -----
+
+  const startRun = async (): Promise<VersionedSessionMigrationState> => {
+    const current = await read();
+    if (current === undefined) {
+      const at = clock.now();
+      const state: SessionMigrationState = {
+        migrationId,
+        phase: 'copying',
+        createdAt: at,
+        phaseChangedAt: at,
+        history: [{ from: null, to: 'copying', at, actor: 'system', reason: 'session migration started' }],
+        progress: undefined,
+      };
+      const created = await write(state, 0, 'the start');
+      createdAtCache = at;
+      logger.info({ migrationId }, 'session migration started');
+      return created;
+    }
+    if (current.state.phase === 'copying') return current;
+    if (current.state.phase === 'verifying') return changePhase(current, 'copying', {}, 'copy run restarted');
+    throw new SessionMigrationPhaseError({ migrationId, operation: 'migrate', phase: current.state.phase, allowedPhases: ['not-started', 'copying', 'verifying'] });
+  };
+
+  const migrate = async (runOptions: { readonly signal?: AbortSignal | undefined } = {}): Promise<SessionMigrationReport> => {
+    const { signal } = runOptions;
+    signal?.throwIfAborted();
+    let current = await startRun();
+    const previous = current.state.progress;
+    const resumedRun = previous !== undefined && !previous.complete ? previous.run : undefined;
+    const run = (previous?.run ?? 0) + 1;
+    const startedAt = clock.now();
+    const updatedAtFallback = current.state.createdAt;
+    const tally = new RunTally();
+    const seen = new Set<string>();
+    let batchesDone = 0;
+    const progress = (complete: boolean): SessionMigrationProgress => ({
+      run,
+      startedAt,
+      batches: batchesDone,
+      keysSeen: tally.keysSeen,
+      counts: { ...tally.counts },
+      complete,
+      finishedAt: complete ? clock.now() : undefined,
+    });
+    const checkpoint = async (): Promise<void> => {
+      current = await write({ ...current.state, progress: progress(false) }, current.version, 'a checkpoint');
+    };
+    logger.info({ migrationId, run, resumedRun }, resumedRun === undefined ? 'session copy run started' : 'session copy run resumed (re-run)');
+    await checkpoint();
+    const batches = prefetching(source.enumerate({ prefix: keyPrefix, batchSize }));
+    for await (const batch of batches) {
+      const keys: string[] = [];
+      for (const key of batch) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        keys.push(key);
+      }
+      await forEachConcurrently(keys, concurrency, async (key) => {
+        if (signal?.aborted === true) return;
+        const result = await copySession(key, updatedAtFallback);
+        tally.add(key, result);
+        copied.add(1, { outcome: result.outcome, origin: 'bulk' });
+        if (result.outcome === 'failed') logger.warn({ migrationId, key, reason: result.reason }, 'session copy failed');
+      });
+      batchesDone += 1;
+      await checkpoint();
+      signal?.throwIfAborted();
+    }
+    current = await changePhase(current, 'verifying', {}, `copy run ${run} complete`, progress(true));
+    const report: SessionMigrationReport = {
+      migrationId,
+      run,
+      resumedRun,
+      phase: current.state.phase,
+      keysSeen: tally.keysSeen,
+      counts: { ...tally.counts },
+      quarantined: tally.quarantined,
+      failures: tally.failures,
+      startedAt,
+      finishedAt: (current.state.progress as SessionMigrationProgress).finishedAt as number,
+    };
+    logger.info({ migrationId, run, keysSeen: report.keysSeen, counts: report.counts }, 'session copy run complete');
+    return report;
+  };
+
+  const copyThrough = async (key: string): Promise<SessionEntry | undefined> => {
+    const result = await copySession(key, await fallbackUpdatedAt());
+    copied.add(1, { outcome: result.outcome, origin: 'read-through' });
+    switch (result.outcome) {
+      case 'migrated':
+      case 'alreadyCurrent':
+      case 'quarantined':
+        return result.entry;
+      case 'failed':
+        throw PaymigrateError.isInstance(result.error)
+          ? result.error
+          : new PaymigrateError('SESSION_COPY_FAILED', `Session '${key}' could not be copied to the target: ${result.reason}.`, { cause: result.error, isRetryable: true });
+      default:
+        return undefined;
+    }
+  };
+
+  const switchReads = async (input: SessionPhaseChangeInput = {}): Promise<SessionMigrationState> => {
+    const current = await requirePhase('switchReads', ['verifying']);
+    const failed = (current.state.progress as SessionMigrationProgress).counts.failed;
+    if (failed > 0) throw new SessionSwitchRefusedError({ migrationId, failed });
+    return (await changePhase(current, 'reads-switched', input, 'copy verified; reads served by the target')).state;
+  };
+
+  const complete = async (input: SessionPhaseChangeInput = {}): Promise<SessionMigrationState> => {
+    const current = await requirePhase('complete', ['reads-switched']);
+    return (await changePhase(current, 'done', input, 'migration complete; the source is no longer written')).state;
+  };
+
+  const rollback = async (input: SessionPhaseChangeInput = {}): Promise<SessionMigrationState> => {
+    const current = await requirePhase('rollback', ['copying', 'verifying', 'reads-switched', 'rolled-back']);
+    if (current.state.phase === 'rolled-back') return current.state;
+    return (await changePhase(current, 'rolled-back', input, 'rolled back to the source')).state;
+  };
+
+  const readPhase = async (): Promise<SessionMigrationPhaseInfo> => {
+    const state = (await read())?.state;
+    return { phase: state?.phase ?? 'not-started', changedAt: state?.phaseChangedAt };
+  };
+
+  const status = async (): Promise<SessionMigrationState | undefined> => (await read())?.state;
+
+  return Object.freeze({ migrationId, migrate, switchReads, complete, rollback, status, readPhase, copyThrough });
+}
