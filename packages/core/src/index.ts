@@ -13,3 +13,4 @@ export * from './journal/index.js';
 export * from './outbox/index.js';
 export * from './transactions/index.js';
 export * from './sessions/index.js';
+export * from './routing/index.js';

@@ -1,0 +1,687 @@
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import { z } from 'zod';
+import { parseOptions } from '../config/parse-options.js';
+import { migrationSelectionReasons, type RampSelectionContext, type RampSelector } from '../cutover/migration-provider-selector.js';
+import { IdempotencyConflictError, InvalidRequestError, PaymentDeclinedError, ResourceNotFoundError } from '../errors/provider-errors.js';
+import { VersionConflictError } from '../errors/version-conflict-error.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { defaultMeter } from '../observability/metrics.js';
+import type { ClockV1 } from '../ports/clock/v1/clock.js';
+import { systemClock } from '../ports/clock/v1/system-clock.js';
+import type { PaymentGatewayCapabilities } from '../ports/payment-gateway/v1/payment-gateway-capabilities.js';
+import type { PaymentGatewayV1 } from '../ports/payment-gateway/v1/payment-gateway.js';
+import type { PaymentSnapshot } from '../ports/payment-gateway/v1/payment-gateway-types.js';
+import type { ProviderSelector } from '../transactions/provider-selector.js';
+import { capabilityConstraint, type ProviderCapabilitiesEntry } from './capability-constraints.js';
+import { type CohortRule, cohortRulesSchema, findCohortRule } from './cohort-rules.js';
+import { type CircuitAdmission, type CircuitBreakerSettings, circuitBreakerSettingsSchema, defaultCircuitBreakerSettings, ProviderCircuitBreakers } from './provider-circuit-breakers.js';
+import { rolloutBucket, rolloutThreshold } from './rollout-bucket.js';
+import { type ComparisonReport, type RoutingOutcomeKind, RouterStatistics, type StatisticsLabels, type StatisticsQuery } from './router-statistics.js';
+import { decisionOfAssignment, parseRoutingAssignment, routingAssignmentCollection, type RoutingAssignment, routingAssignmentPut } from './routing-assignments.js';
+import { RoutingRequestError } from './routing-errors.js';
+import type { RoutingNode, RoutingView } from './routing-node.js';
+import { clockSchema, loggerSchema, meterSchema } from './routing-option-schemas.js';
+import type { CustomerAttributes, RoutingDecision, RoutingReasonKind, RoutingRequest, TokenLocation, TokenLocator } from './routing-types.js';
+
+/** Options of `createTrafficRouter`. Validated once, at construction. */
+export interface TrafficRouterOptions {
+  /** The node whose cached configuration the router decides on (and whose journal keeps the assignments). */
+  readonly node: RoutingNode;
+  /**
+   * The old provider: where payments go before the migration starts and whenever the router fails
+   * safe (stale configuration, kill switch). A journaled migration away from another provider is
+   * treated as a broken configuration (fail safe).
+   */
+  readonly fromProvider: string;
+  /** The providers' declared capabilities (the gateways fit): a currency or brand the new provider does not take stays on the old one. */
+  readonly gateways?: readonly ProviderCapabilitiesEntry[] | undefined;
+  /** Cohort rules, evaluated in order during the ramp; the first match decides. @default [] (every payment in the default split) */
+  readonly cohortRules?: readonly CohortRule[] | undefined;
+  /** Finds where a customer's stored token lives: subscription renewals go there. */
+  readonly tokenLocator?: TokenLocator | undefined;
+  /**
+   * Looks up what the TSM does not pass (country, segment, new or returning) for cohort rules.
+   * Values in the request win. A failure is logged and treated as "unknown".
+   */
+  readonly customerAttributes?: ((request: RoutingRequest) => CustomerAttributes | undefined | Promise<CustomerAttributes | undefined>) | undefined;
+  /** Per-provider circuit breakers for new authorizations; `false` disables them. @default defaultCircuitBreakerSettings */
+  readonly circuitBreaker?: CircuitBreakerSettings | false | undefined;
+  /** The statistics the router records into (share one with the guardrail). @default a new RouterStatistics on `clock` */
+  readonly statistics?: RouterStatistics | undefined;
+  /**
+   * Prefix of every bucketing salt: the default split hashes `<salt>:provider:<customer>`, a
+   * cohort rule with a percentage `<salt>:cohort-<name>:<customer>`. Changing it re-buckets everybody.
+   * @default the node's migration id
+   */
+  readonly salt?: string | undefined;
+  /**
+   * About how many recent decisions are kept in memory to attribute outcomes to their cohort
+   * (between half and all of them: two generations). @default 100000
+   */
+  readonly rememberedDecisions?: number | undefined;
+  /** Stamps assignments and statistics. @default systemClock */
+  readonly clock?: ClockV1 | undefined;
+  /** Receives hook failures and configuration problems. @default createLogger({ name: 'paymigrate.routing' }) */
+  readonly logger?: Logger | undefined;
+  /** Records the `paymigrate.routing.*` instruments. @default defaultMeter() */
+  readonly meter?: Meter | undefined;
+}
+
+/** An authorization outcome to attribute to its routing decision. */
+export interface RoutingOutcomeInput {
+  /** The payment (or give `merchantReference`). */
+  readonly paymentId?: string | undefined;
+  /** The merchant reference sent to the provider (how the instrumented gateway finds the payment). */
+  readonly merchantReference?: string | undefined;
+  /** The provider that was called. */
+  readonly provider: string;
+  /** What happened. */
+  readonly outcome: RoutingOutcomeKind;
+  /** Canonical decline reason of a decline. */
+  readonly declineReason?: string | undefined;
+  /** Error code of an error (metrics attribute). */
+  readonly errorCode?: string | undefined;
+  /** Call latency, milliseconds. */
+  readonly latencyMs?: number | undefined;
+  /**
+   * Whether an error says something about the provider's health (unavailable, timeout, 5xx, rate
+   * limit, unknown outcome, authentication) and counts for its circuit; a request we got wrong does not.
+   * @default true
+   */
+  readonly countsForCircuit?: boolean | undefined;
+}
+
+/** A routing assignment decided by the caller (a split-cart leg). */
+export interface PinAssignmentInput {
+  /** The payment id the TSM will authorize. */
+  readonly paymentId: string;
+  /** The provider it must go to. */
+  readonly provider: string;
+  /** Why (kept on the payment). */
+  readonly reason: string;
+  /** Cohort for statistics. @default 'assigned' */
+  readonly cohort?: string | undefined;
+}
+
+/**
+ * The A/B traffic router of a provider migration. It is the Transaction State Manager's
+ * `ProviderSelector` (asked once per NEW payment; follow-ups never ask), and offers the cutover
+ * selector's `rampSelector` hook for setups that route through `createMigrationProviderSelector`.
+ */
+export interface TrafficRouter extends ProviderSelector {
+  /** The node the router decides on. */
+  readonly node: RoutingNode;
+  /** The statistics it records into. */
+  readonly statistics: RouterStatistics;
+  /** The circuit breakers (`undefined` when disabled). */
+  readonly circuitBreakers: ProviderCircuitBreakers | undefined;
+
+  /**
+   * Picks the provider of a NEW payment and records the decision once per payment id (journal
+   * collection `routing-assignments`); a second call for the same payment id returns the recorded
+   * decision (`pinned: true`) whatever the routing says now. Order of the rules: stale configuration
+   * or kill switch -> old provider; a renewal -> the provider holding the customer's token; the
+   * migration phase (prepare, shadow, rolled back -> old; cutover, drain, done -> new); during the
+   * ramp: capability constraints, then the first matching cohort rule, then the default monotone
+   * split; finally the circuit breakers (an open circuit sends the payment to the other provider).
+   *
+   * @throws RoutingRequestError when `paymentId` is missing.
+   * @throws the journal's error when the assignment cannot be written (nothing is routed unrecorded).
+   */
+  select(request: RoutingRequest): Promise<RoutingDecision>;
+
+  /**
+   * The decision `select` would make now, from the request alone: nothing is written or counted,
+   * the hooks (customer attributes, token locator) are not called and no circuit trial is taken.
+   */
+  preview(request: RoutingRequest): RoutingDecision;
+
+  /**
+   * The cutover selector's ramp hook: the ramp decision for `percent` (kill switch, renewal,
+   * capabilities, cohorts, split, circuit breakers), counted in the statistics but not recorded as
+   * an assignment (the cutover selector is then the TSM's selector; pinning is the TSM's).
+   */
+  readonly rampSelector: RampSelector<RoutingRequest>;
+
+  /** The recorded assignment of a payment, when there is one. */
+  assignment(paymentId: string): Promise<RoutingAssignment | undefined>;
+
+  /**
+   * Records an assignment decided by the caller (a split-cart leg restricted to a provider), so the
+   * TSM's `select` for that payment id returns it. The assignment recorded first wins.
+   * @throws RoutingRequestError on an empty field.
+   */
+  pin(input: PinAssignmentInput): Promise<RoutingDecision>;
+
+  /** Attributes an authorization outcome to its decision: statistics, metrics and the provider's circuit. */
+  recordOutcome(input: RoutingOutcomeInput): Promise<void>;
+
+  /** Counts a checkout that ended paid (conversion); false when the payment's decision is not remembered. */
+  recordPaid(paymentId: string): boolean;
+
+  /**
+   * Wraps a gateway so every authorization and stored-method charge is measured and attributed
+   * (`recordOutcome`); every other call passes through untouched. Give the TSM the wrapped gateways.
+   */
+  instrumentGateway(gateway: PaymentGatewayV1): PaymentGatewayV1;
+
+  /** Rates per provider and cohort with confidence intervals, against the old provider. */
+  comparisonReport(options?: StatisticsQuery & { readonly confidenceLevel?: number | undefined }): ComparisonReport;
+}
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+const optionsSchema = z.object({
+  node: z
+    .custom<RoutingNode>((value) => isObject(value) && typeof Reflect.get(value, 'ensureView') === 'function' && isObject(Reflect.get(value, 'journal')), {
+      message: 'must be a RoutingNode',
+    })
+    .meta({ fix: 'pass createRoutingNode({ journal, broadcast })' }),
+  fromProvider: z.string().min(1).meta({ fix: "pass the current (old) provider's name, e.g. 'stripe'" }),
+  gateways: z
+    .array(
+      z.custom<ProviderCapabilitiesEntry>((value) => isObject(value) && typeof Reflect.get(value, 'provider') === 'string' && isObject(Reflect.get(value, 'capabilities')), {
+        message: 'must have provider and capabilities',
+      }),
+    )
+    .optional(),
+  cohortRules: cohortRulesSchema.default([]),
+  tokenLocator: z.custom<TokenLocator>((value) => isObject(value) && typeof Reflect.get(value, 'locate') === 'function', { message: 'must have locate(customerId)' }).optional(),
+  customerAttributes: z.custom<(request: RoutingRequest) => CustomerAttributes | undefined>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
+  circuitBreaker: z.union([z.literal(false), circuitBreakerSettingsSchema]).optional(),
+  statistics: z
+    .custom<RouterStatistics>((value) => isObject(value) && typeof Reflect.get(value, 'recordAssignment') === 'function' && typeof Reflect.get(value, 'experimentArms') === 'function', {
+      message: 'must be a RouterStatistics',
+    })
+    .optional(),
+  salt: z.string().min(1).optional(),
+  rememberedDecisions: z.number().int().min(1).default(100_000),
+  clock: clockSchema.optional(),
+  logger: loggerSchema.optional(),
+  meter: meterSchema.optional(),
+});
+
+/** What a decision is made from besides the request. */
+interface DecisionInputs {
+  readonly request: RoutingRequest;
+  /** The customer's stored token, for a renewal. */
+  readonly token: TokenLocation | undefined;
+  /** Asks the circuit of a provider. */
+  readonly admit: (provider: string) => CircuitAdmission;
+}
+
+/** The two providers of the migration and the epoch a decision is made on. */
+interface MigrationProviders {
+  readonly fromProvider: string;
+  readonly toProvider: string;
+  readonly epoch: number;
+}
+
+/** What the router remembers of a decision to attribute outcomes to it. */
+interface Remembered {
+  readonly labels: StatisticsLabels;
+  readonly merchantReference: string | undefined;
+}
+
+/**
+ * The latest decisions by payment id and merchant reference, in two generations: when the current
+ * one holds half the capacity it becomes the previous one (the one before is dropped). Lookups and
+ * inserts are O(1) with no iteration, and between half and all of `capacity` decisions are kept.
+ */
+class RecentDecisions {
+  readonly #generationSize: number;
+  #current = new Map<string, Remembered>();
+  #previous = new Map<string, Remembered>();
+  #currentReferences = new Map<string, string>();
+  #previousReferences = new Map<string, string>();
+
+  constructor(capacity: number) {
+    this.#generationSize = Math.max(1, Math.ceil(capacity / 2));
+  }
+
+  remember(paymentId: string, decision: Remembered): void {
+    if (this.#current.size >= this.#generationSize) {
+      this.#previous = this.#current;
+      this.#previousReferences = this.#currentReferences;
+      this.#current = new Map();
+      this.#currentReferences = new Map();
+    }
+    this.#current.set(paymentId, decision);
+    if (decision.merchantReference !== undefined) this.#currentReferences.set(decision.merchantReference, paymentId);
+  }
+
+  get(paymentId: string): Remembered | undefined {
+    return this.#current.get(paymentId) ?? this.#previous.get(paymentId);
+  }
+
+  paymentOf(merchantReference: string): string | undefined {
+    return this.#currentReferences.get(merchantReference) ?? this.#previousReferences.get(merchantReference);
+  }
+}
+
+/** The instruments the router records on. */
+interface RouterInstruments {
+  readonly decisions: Counter;
+  readonly attempts: Counter;
+  readonly authorizations: Counter;
+  readonly declines: Counter;
+  readonly errors: Counter;
+  readonly requiresAction: Counter;
+  readonly latency: Histogram;
+  readonly paid: Counter;
+  readonly circuitTransitions: Counter;
+}
+
+/** The other provider of a migration. */
+function otherProvider(provider: string, fromProvider: string, toProvider: string): string {
+  return provider === toProvider ? fromProvider : toProvider;
+}
+
+/** How a percentage split decided, in words. */
+function splitReason(label: string, bucket: number, threshold: number, percent: number): string {
+  return bucket < threshold ? `${label}: bucket ${bucket} < ${threshold} (${percent} %)` : `${label}: bucket ${bucket} >= ${threshold} (${percent} %)`;
+}
+
+/** Classifies an error thrown by an authorization call. */
+function classifyAuthorizationError(error: unknown): Pick<RoutingOutcomeInput, 'outcome' | 'declineReason' | 'errorCode' | 'countsForCircuit'> {
+  if (PaymentDeclinedError.isInstance(error)) return { outcome: 'declined', declineReason: error.declineReason };
+  const code = isObject(error) && typeof Reflect.get(error, 'code') === 'string' ? (Reflect.get(error, 'code') as string) : 'UNEXPECTED';
+  const ours = InvalidRequestError.isInstance(error) || IdempotencyConflictError.isInstance(error) || ResourceNotFoundError.isInstance(error);
+  return { outcome: 'error', errorCode: code, countsForCircuit: !ours };
+}
+
+/** The outcome an authorization snapshot stands for. */
+function outcomeOfSnapshot(snapshot: PaymentSnapshot): Pick<RoutingOutcomeInput, 'outcome' | 'declineReason' | 'errorCode' | 'countsForCircuit'> {
+  switch (snapshot.state) {
+    case 'authorized':
+    case 'captured':
+    case 'partially_captured':
+      return { outcome: 'authorized' };
+    case 'failed':
+      return { outcome: 'declined', declineReason: snapshot.declineReason };
+    case 'requires_action':
+      return { outcome: 'requires_action' };
+    default:
+      return { outcome: 'error', errorCode: `STATE_${snapshot.state.toUpperCase()}`, countsForCircuit: false };
+  }
+}
+
+/**
+ * Creates the traffic router.
+ *
+ * @throws ConfigurationError when an option is missing or invalid (cohort rules included).
+ * @example
+ * const node = createRoutingNode({ journal, broadcast });
+ * await node.start();
+ * const router = createTrafficRouter({ node, fromProvider: 'stripe', gateways: [stripe, adyen], cohortRules });
+ * const tsm = createTransactionStateManager({ journal, gateways: [stripe, adyen].map(router.instrumentGateway), selectProvider: router });
+ */
+export function createTrafficRouter(options: TrafficRouterOptions): TrafficRouter {
+  const parsed = parseOptions(optionsSchema, options, { component: 'trafficRouter' });
+  const { node, fromProvider, rememberedDecisions } = parsed;
+  const cohortRules: readonly CohortRule[] = parsed.cohortRules;
+  const tokenLocator = options.tokenLocator;
+  const customerAttributes = options.customerAttributes;
+  const clock = parsed.clock ?? systemClock;
+  const logger = parsed.logger ?? createLogger({ name: 'paymigrate.routing' });
+  const statistics = parsed.statistics ?? new RouterStatistics({ clock });
+  const salt = parsed.salt ?? node.migrationId;
+  const providerSalt = `${salt}:provider`;
+  const capabilities = new Map<string, PaymentGatewayCapabilities>((parsed.gateways ?? []).map((entry) => [entry.provider, entry.capabilities]));
+  const meter = parsed.meter ?? defaultMeter();
+  const instruments: RouterInstruments = {
+    decisions: meter.createCounter('paymigrate.routing.decisions', { description: 'Routing decisions for new payments (checkouts), by provider, cohort and kind.' }),
+    attempts: meter.createCounter('paymigrate.routing.attempts', { description: 'Authorization calls with an answer, by provider and cohort.' }),
+    authorizations: meter.createCounter('paymigrate.routing.authorizations', { description: 'Authorized calls, by provider and cohort.' }),
+    declines: meter.createCounter('paymigrate.routing.declines', { description: 'Declined calls, by provider, cohort and canonical reason.' }),
+    errors: meter.createCounter('paymigrate.routing.errors', { description: 'Failed calls, by provider, cohort and error code.' }),
+    requiresAction: meter.createCounter('paymigrate.routing.requires_action', { description: 'Calls answered with a customer step (3-D Secure), by provider and cohort.' }),
+    latency: meter.createHistogram('paymigrate.routing.authorization.duration', { description: 'Authorization call latency, by provider, cohort and outcome.', unit: 'ms' }),
+    paid: meter.createCounter('paymigrate.routing.paid', {
+      description: 'Checkouts that ended paid, by provider and cohort: conversion = paid / decisions.',
+    }),
+    circuitTransitions: meter.createCounter('paymigrate.routing.circuit.transitions', { description: 'Circuit breaker state changes, by provider and state.' }),
+  };
+  const circuitSettings = parsed.circuitBreaker === undefined ? defaultCircuitBreakerSettings : parsed.circuitBreaker;
+  const circuitBreakers =
+    circuitSettings === false
+      ? undefined
+      : new ProviderCircuitBreakers(circuitSettings, (provider, state) => {
+          instruments.circuitTransitions.add(1, { provider, state });
+          logger.warn({ provider, state }, `circuit of ${provider} is ${state}`);
+        });
+
+  const remembered = new RecentDecisions(rememberedDecisions);
+
+  const remember = (paymentId: string, merchantReference: string | undefined, labels: StatisticsLabels): void => {
+    remembered.remember(paymentId, { labels, merchantReference });
+  };
+
+  const admitForSelect = (provider: string): CircuitAdmission => circuitBreakers?.admit(provider) ?? 'closed';
+  const admitForPreview = (provider: string): CircuitAdmission => (circuitBreakers === undefined || circuitBreakers.state(provider) === 'closed' ? 'closed' : 'refused');
+  const circuitsClosed = (first: string, second: string): boolean =>
+    circuitBreakers === undefined || (circuitBreakers.state(first) === 'closed' && circuitBreakers.state(second) === 'closed');
+
+  const route = (provider: string, reason: string, kind: RoutingReasonKind, epoch: number, extra: Partial<RoutingDecision> = {}): RoutingDecision => ({
+    provider,
+    reason,
+    kind,
+    epoch,
+    cohort: 'default',
+    experiment: false,
+    pinned: false,
+    ...extra,
+  });
+
+  /** Applies the circuit breakers to a decision whose provider may fail over to the other one. */
+  const withCircuit = (decision: RoutingDecision, state: MigrationProviders, inputs: DecisionInputs): RoutingDecision => {
+    const admission = inputs.admit(decision.provider);
+    if (admission === 'closed') {
+      return decision.experiment && !circuitsClosed(state.fromProvider, state.toProvider) ? { ...decision, experiment: false } : decision;
+    }
+    if (admission === 'trial') return { ...decision, reason: `${decision.reason} (circuit trial)`, experiment: false };
+    const other = otherProvider(decision.provider, state.fromProvider, state.toProvider);
+    const otherConstraint = capabilityConstraint(other, capabilities.get(other), inputs.request);
+    if (otherConstraint === undefined && inputs.admit(other) !== 'refused') {
+      return { ...decision, provider: other, reason: `circuit open: ${decision.provider}`, kind: 'circuit-open', experiment: false };
+    }
+    return { ...decision, reason: `${decision.reason}; circuit open on ${decision.provider} and no other provider can take it`, experiment: false };
+  };
+
+  /** The ramp decision for `percent` (before the circuit breakers). */
+  const rampDecision = (state: MigrationProviders, percent: number, inputs: DecisionInputs): RoutingDecision => {
+    const { request } = inputs;
+    const { fromProvider: oldProvider, toProvider: newProvider, epoch } = state;
+    const constraint = capabilityConstraint(newProvider, capabilities.get(newProvider), request);
+    if (constraint !== undefined) return route(oldProvider, constraint, 'capability', epoch, { cohort: 'capability' });
+    const guest = request.customerId === undefined || request.customerId === '';
+    const customerKey = guest ? request.paymentId : (request.customerId as string);
+    const keyNote = guest ? ' (guest: by payment id)' : '';
+    const rule = findCohortRule(cohortRules, request);
+    if (rule !== undefined) {
+      if (rule.route === 'old' || rule.route === 'new') {
+        return route(rule.route === 'old' ? oldProvider : newProvider, `cohort ${rule.name}`, 'cohort', epoch, { cohort: rule.name });
+      }
+      const bucket = rolloutBucket(`${salt}:cohort-${rule.name}`, customerKey);
+      const threshold = rolloutThreshold(rule.route.percent);
+      return route(bucket < threshold ? newProvider : oldProvider, `${splitReason(`cohort ${rule.name}`, bucket, threshold, rule.route.percent)}${keyNote}`, 'cohort', epoch, {
+        cohort: rule.name,
+        bucket,
+      });
+    }
+    const bucket = rolloutBucket(providerSalt, customerKey);
+    const threshold = rolloutThreshold(percent);
+    // The hot path of a ramp: one object, no spreads.
+    return {
+      provider: bucket < threshold ? newProvider : oldProvider,
+      reason: `${splitReason('ramp', bucket, threshold, percent)}${keyNote}`,
+      kind: 'bucket',
+      epoch,
+      cohort: 'default',
+      bucket,
+      experiment: true,
+      pinned: false,
+    };
+  };
+
+  /** A renewal goes where its token lives; `undefined` when the request is not a renewal with a known token. */
+  const renewalDecision = (state: MigrationProviders | undefined, inputs: DecisionInputs, epoch: number): RoutingDecision | undefined => {
+    const { token } = inputs;
+    if (inputs.request.isRenewal !== true || token === undefined) return undefined;
+    const known = token.provider === fromProvider || token.provider === state?.toProvider;
+    if (!known) {
+      return route(fromProvider, `subscription renewal: the token lives on '${token.provider}', which is not part of the migration`, 'renewal', epoch, { cohort: 'renewal' });
+    }
+    return route(token.provider, `subscription renewal: token on ${token.provider}`, 'renewal', epoch, { cohort: 'renewal', storedPaymentMethod: token });
+  };
+
+  const decide = (view: RoutingView, inputs: DecisionInputs): RoutingDecision => {
+    const snapshot = view.snapshot;
+    if (view.stale || snapshot === undefined) return route(fromProvider, migrationSelectionReasons.stale, 'stale-config', snapshot?.migration?.epoch ?? 0);
+    const state = snapshot.migration;
+    const epoch = state?.epoch ?? 0;
+    const control = snapshot.control;
+    if (control?.killSwitchEngaged === true) {
+      return route(fromProvider, `kill switch engaged (${control.lastChange.actor}: ${control.lastChange.reason})`, 'kill-switch', epoch, { cohort: 'kill-switch' });
+    }
+    if (state !== undefined && state.fromProvider !== fromProvider) {
+      return route(fromProvider, `${migrationSelectionReasons.stale}: the journaled migration moves away from '${state.fromProvider}', not '${fromProvider}'`, 'stale-config', epoch);
+    }
+    const renewal = renewalDecision(state, inputs, epoch);
+    if (renewal !== undefined) return renewal;
+    if (state === undefined) return route(fromProvider, migrationSelectionReasons.notStarted, 'not-started', 0);
+    switch (state.phase) {
+      case 'prepare':
+      case 'shadow':
+        return route(state.fromProvider, `phase ${state.phase}`, 'phase', epoch);
+      case 'rolled_back':
+        return route(state.fromProvider, migrationSelectionReasons.rolledBack, 'rolled-back', epoch);
+      case 'cutover':
+      case 'drain':
+      case 'done': {
+        const constraint = capabilityConstraint(state.toProvider, capabilities.get(state.toProvider), inputs.request);
+        if (constraint !== undefined) return withCircuit(route(state.fromProvider, constraint, 'capability', epoch, { cohort: 'capability' }), state, inputs);
+        return withCircuit(route(state.toProvider, `phase ${state.phase}`, 'phase', epoch), state, inputs);
+      }
+      case 'ramp':
+        return withCircuit(rampDecision(state, state.rampPercent, inputs), state, inputs);
+    }
+  };
+
+  const requirePaymentId = (request: RoutingRequest): void => {
+    if (!isObject(request) || typeof request.paymentId !== 'string' || request.paymentId === '') {
+      throw new RoutingRequestError({ field: 'paymentId', problem: 'must be a non-empty string (the payment the decision is pinned to)' });
+    }
+  };
+
+  /** The request with the hook's customer attributes filled in where the request has none. */
+  const withAttributes = async (request: RoutingRequest): Promise<RoutingRequest> => {
+    if (customerAttributes === undefined) return request;
+    let attributes: CustomerAttributes | undefined;
+    try {
+      attributes = await customerAttributes(request);
+    } catch (error) {
+      logger.warn({ paymentId: request.paymentId, error: error instanceof Error ? error.message : String(error) }, 'customer attributes lookup failed; routing without them');
+      return request;
+    }
+    if (attributes === undefined) return request;
+    return {
+      ...request,
+      country: request.country ?? attributes.country,
+      customerSegment: request.customerSegment ?? attributes.customerSegment,
+      returningCustomer: request.returningCustomer ?? attributes.returningCustomer,
+    };
+  };
+
+  const locateToken = async (request: RoutingRequest): Promise<TokenLocation | undefined> => {
+    if (request.isRenewal !== true || tokenLocator === undefined || request.customerId === undefined || request.customerId === '') return undefined;
+    try {
+      return await tokenLocator.locate(request.customerId);
+    } catch (error) {
+      logger.warn({ paymentId: request.paymentId, error: error instanceof Error ? error.message : String(error) }, 'token lookup failed; routing the renewal like a new payment');
+      return undefined;
+    }
+  };
+
+  const countDecision = (paymentId: string, merchantReference: string | undefined, decision: RoutingDecision): void => {
+    const labels: StatisticsLabels = { provider: decision.provider, cohort: decision.cohort, epoch: decision.epoch, experiment: decision.experiment };
+    statistics.recordAssignment(labels);
+    instruments.decisions.add(1, { provider: decision.provider, cohort: decision.cohort, kind: decision.kind });
+    remember(paymentId, merchantReference, labels);
+  };
+
+  const readAssignment = async (paymentId: string): Promise<RoutingAssignment | undefined> => {
+    const record = await node.journal.get(routingAssignmentCollection, paymentId);
+    return record === undefined ? undefined : parseRoutingAssignment(record);
+  };
+
+  /** Writes the assignment unless one exists; returns the decision that holds (the existing one wins). */
+  const record = async (assignment: RoutingAssignment, decision: RoutingDecision): Promise<{ decision: RoutingDecision; recorded: boolean }> => {
+    try {
+      await node.journal.write({ puts: [routingAssignmentPut(assignment)] });
+      return { decision, recorded: true };
+    } catch (error) {
+      if (!VersionConflictError.isInstance(error)) throw error;
+      const existing = (await readAssignment(assignment.paymentId)) as RoutingAssignment;
+      return { decision: decisionOfAssignment(existing), recorded: false };
+    }
+  };
+
+  const assignmentOf = (paymentId: string, decision: RoutingDecision): RoutingAssignment => ({
+    paymentId,
+    provider: decision.provider,
+    reason: decision.reason,
+    kind: decision.kind,
+    epoch: decision.epoch,
+    cohort: decision.cohort,
+    bucket: decision.bucket,
+    experiment: decision.experiment,
+    decidedAt: clock.now(),
+    nodeId: node.nodeId,
+  });
+
+  const select = async (request: RoutingRequest): Promise<RoutingDecision> => {
+    requirePaymentId(request);
+    // Awaits only what is needed: the common case (a cached configuration, no hooks) decides synchronously.
+    const cached = node.view();
+    const view = cached.snapshot === undefined ? await node.ensureView() : cached;
+    const enriched = customerAttributes === undefined ? request : await withAttributes(request);
+    const token = request.isRenewal === true && tokenLocator !== undefined ? await locateToken(enriched) : undefined;
+    const decision = decide(view, { request: enriched, token, admit: admitForSelect });
+    const recorded = await record(assignmentOf(request.paymentId, decision), decision);
+    if (recorded.recorded) countDecision(request.paymentId, request.merchantReference, decision);
+    return recorded.decision;
+  };
+
+  const preview = (request: RoutingRequest): RoutingDecision => {
+    requirePaymentId(request);
+    return decide(node.view(), { request, token: undefined, admit: admitForPreview });
+  };
+
+  const rampSelector: RampSelector<RoutingRequest> = async (request: RoutingRequest, percent: number, context: RampSelectionContext) => {
+    requirePaymentId(request);
+    const view = await node.ensureView();
+    const enriched = await withAttributes(request);
+    const inputs: DecisionInputs = { request: enriched, token: await locateToken(enriched), admit: admitForSelect };
+    const control = view.snapshot?.control;
+    let decision: RoutingDecision;
+    if (view.stale) {
+      decision = route(context.fromProvider, migrationSelectionReasons.stale, 'stale-config', context.epoch);
+    } else if (control?.killSwitchEngaged === true) {
+      decision = route(context.fromProvider, `kill switch engaged (${control.lastChange.actor}: ${control.lastChange.reason})`, 'kill-switch', context.epoch, { cohort: 'kill-switch' });
+    } else {
+      const state: MigrationProviders = { fromProvider: context.fromProvider, toProvider: context.toProvider, epoch: context.epoch };
+      decision = renewalDecision(state, inputs, context.epoch) ?? withCircuit(rampDecision(state, percent, inputs), state, inputs);
+    }
+    countDecision(request.paymentId, request.merchantReference, decision);
+    return { provider: decision.provider, reason: decision.reason };
+  };
+
+  const pin = async (input: PinAssignmentInput): Promise<RoutingDecision> => {
+    for (const field of ['paymentId', 'provider', 'reason'] as const) {
+      if (typeof input[field] !== 'string' || input[field] === '') throw new RoutingRequestError({ field, problem: 'must be a non-empty string' });
+    }
+    const view = node.view();
+    const decision = route(input.provider, input.reason, 'assigned', view.snapshot?.migration?.epoch ?? 0, { cohort: input.cohort ?? 'assigned' });
+    const recorded = await record(assignmentOf(input.paymentId, decision), decision);
+    if (recorded.recorded) countDecision(input.paymentId, undefined, decision);
+    return recorded.decision;
+  };
+
+  const labelsOf = (input: RoutingOutcomeInput): StatisticsLabels => {
+    const paymentId = input.paymentId ?? (input.merchantReference === undefined ? undefined : remembered.paymentOf(input.merchantReference));
+    const known = paymentId === undefined ? undefined : remembered.get(paymentId);
+    if (known === undefined) return { provider: input.provider, cohort: 'unattributed', epoch: 0, experiment: false };
+    // An outcome on another provider than decided (should not happen) is kept out of the experiment.
+    return known.labels.provider === input.provider ? known.labels : { ...known.labels, provider: input.provider, experiment: false };
+  };
+
+  const recordOutcome = async (input: RoutingOutcomeInput): Promise<void> => {
+    const labels = labelsOf(input);
+    statistics.recordOutcome({ ...labels, outcome: input.outcome, declineReason: input.declineReason, latencyMs: input.latencyMs });
+    const attributes = { provider: labels.provider, cohort: labels.cohort };
+    switch (input.outcome) {
+      case 'authorized':
+        instruments.attempts.add(1, attributes);
+        instruments.authorizations.add(1, attributes);
+        break;
+      case 'declined':
+        instruments.attempts.add(1, attributes);
+        instruments.declines.add(1, { ...attributes, reason: input.declineReason ?? 'unspecified' });
+        break;
+      case 'error':
+        instruments.attempts.add(1, attributes);
+        instruments.errors.add(1, { ...attributes, code: input.errorCode ?? 'UNSPECIFIED' });
+        break;
+      case 'requires_action':
+        instruments.requiresAction.add(1, attributes);
+        break;
+    }
+    if (input.latencyMs !== undefined) instruments.latency.record(input.latencyMs, { ...attributes, outcome: input.outcome });
+    if (circuitBreakers === undefined) return;
+    if (input.outcome !== 'error') await circuitBreakers.recordSuccess(input.provider);
+    else if (input.countsForCircuit ?? true) await circuitBreakers.recordFailure(input.provider, input.errorCode ?? 'UNSPECIFIED');
+  };
+
+  const recordPaid = (paymentId: string): boolean => {
+    const known = remembered.get(paymentId);
+    if (known === undefined) return false;
+    statistics.recordPaid(known.labels);
+    instruments.paid.add(1, { provider: known.labels.provider, cohort: known.labels.cohort });
+    return true;
+  };
+
+  const observe = async (provider: string, merchantReference: string, call: () => Promise<PaymentSnapshot>): Promise<PaymentSnapshot> => {
+    const started = performance.now();
+    let snapshot: PaymentSnapshot;
+    try {
+      snapshot = await call();
+    } catch (error) {
+      await recordOutcome({ provider, merchantReference, latencyMs: performance.now() - started, ...classifyAuthorizationError(error) });
+      throw error;
+    }
+    await recordOutcome({ provider, merchantReference, latencyMs: performance.now() - started, ...outcomeOfSnapshot(snapshot) });
+    return snapshot;
+  };
+
+  const instrumentGateway = (gateway: PaymentGatewayV1): PaymentGatewayV1 => {
+    const instrumented: PaymentGatewayV1 = {
+      specificationVersion: 'v1',
+      provider: gateway.provider,
+      capabilities: gateway.capabilities,
+      authorize: (input, callOptions) => observe(gateway.provider, input.merchantReference, () => gateway.authorize(input, callOptions)),
+      chargeStoredPaymentMethod: (input, callOptions) =>
+        observe(gateway.provider, input.merchantReference, () => gateway.chargeStoredPaymentMethod(input, callOptions)),
+      capture: (input, callOptions) => gateway.capture(input, callOptions),
+      refund: (input, callOptions) => gateway.refund(input, callOptions),
+      cancel: (input, callOptions) => gateway.cancel(input, callOptions),
+      retrieve: (input, callOptions) => gateway.retrieve(input, callOptions),
+      findByMerchantReference: (input, callOptions) => gateway.findByMerchantReference(input, callOptions),
+      listStoredPaymentMethods: (input, callOptions) => gateway.listStoredPaymentMethods(input, callOptions),
+      verifyWebhook: (request, callOptions) => gateway.verifyWebhook(request, callOptions),
+    };
+    const cancelByMerchantReference = gateway.cancelByMerchantReference;
+    if (cancelByMerchantReference !== undefined) {
+      return Object.freeze({ ...instrumented, cancelByMerchantReference: cancelByMerchantReference.bind(gateway) });
+    }
+    return Object.freeze(instrumented);
+  };
+
+  const comparisonReport = (query: StatisticsQuery & { readonly confidenceLevel?: number | undefined } = {}): ComparisonReport =>
+    statistics.comparisonReport({ ...query, controlProvider: fromProvider });
+
+  return Object.freeze({
+    node,
+    statistics,
+    circuitBreakers,
+    select,
+    preview,
+    rampSelector,
+    assignment: readAssignment,
+    pin,
+    recordOutcome,
+    recordPaid,
+    instrumentGateway,
+    comparisonReport,
+  });
+}
