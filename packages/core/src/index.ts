@@ -14,3 +14,4 @@ export * from './outbox/index.js';
 export * from './transactions/index.js';
 export * from './sessions/index.js';
 export * from './routing/index.js';
+export * from './orders/index.js';
