@@ -15,3 +15,4 @@ export * from './transactions/index.js';
 export * from './sessions/index.js';
 export * from './routing/index.js';
 export * from './orders/index.js';
+export * from './tokens/index.js';
