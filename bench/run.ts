@@ -1,4 +1,4 @@
-// `npm run bench [-- name ...] [-- --quick]`: runs the benchmark scripts in bench/*.bench.ts one
+// `npm run bench [-- name ...] [-- --quick]` (`-- --report-only` only rewrites BENCHMARKS.md): runs the benchmark scripts in bench/*.bench.ts one
 // after the other (never in parallel: the machine has two cores), saves each result in
 // bench/results/<name>.json and rewrites BENCHMARKS.md from all saved results.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,6 +17,11 @@ interface SavedResult extends BenchmarkResult {
 
 async function main(): Promise<void> {
   const argumentsList = process.argv.slice(2);
+  if (argumentsList.includes('--report-only')) {
+    // Rewrites BENCHMARKS.md from the saved results without running anything.
+    await writeBenchmarksMarkdown();
+    return;
+  }
   const quick = argumentsList.includes('--quick');
   const wanted = argumentsList.filter((argument) => !argument.startsWith('--'));
   const files = (await readdir(benchDirectory)).filter((file) => file.endsWith('.bench.ts')).sort();
