@@ -3,7 +3,15 @@ import { createSeededRandom } from '@paymigrate/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundleJournalChild } from './__fixtures__/bundle-journal-child.js';
-import { type ChildReport, crashNames, crashRecordKeys, crashRecordValue } from './__fixtures__/journal-child-protocol.js';
+import {
+  type ChildReport,
+  crashNames,
+  crashRecordKeys,
+  crashRecordValue,
+  groupCrashCounterKey,
+  groupCrashNames,
+  groupCrashRecordKeys,
+} from './__fixtures__/journal-child-protocol.js';
 import { createTemporaryDirectory } from './__fixtures__/temporary-directory.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
@@ -109,6 +117,67 @@ describe('crash safety: a writer killed with SIGKILL at random moments', () => {
     const messages = await journal.claimOutbox({ owner: 'auditor', leaseMs: 60_000, limit: 10_000 });
     expect(messages.map((message) => message.payload)).toEqual(Array.from({ length: committed }, (_, position) => String(position + 1)));
     await journal.close();
+  });
+});
+
+describe('crash safety of group commit: concurrent writers in one process killed with SIGKILL', () => {
+  test('every acknowledged batch is fully present and no batch of a group is partially present (15 seeded kill points, 8 writers)', async () => {
+    const filename = directory.file('group-crash');
+    const writers = 8;
+    const random = createSeededRandom(20_261_127);
+    const committed = Array.from({ length: writers }, () => 0);
+    let largestGroup = 0;
+    for (let round = 1; round <= 15; round += 1) {
+      const killAfterAcknowledgements = random.integer(5, 200);
+      const highestAcknowledged = Array.from({ length: writers }, () => 0);
+      let acknowledged = 0;
+      let killing = false;
+      const child = startChild(['group-crash-writer', filename, String(writers)], (report, process) => {
+        if (report.type !== 'group-acknowledged') return;
+        acknowledged += 1;
+        highestAcknowledged[report.writer] = Math.max(highestAcknowledged[report.writer] as number, report.batch);
+        largestGroup = Math.max(largestGroup, report.largestGroup);
+        if (acknowledged === killAfterAcknowledgements && !killing) {
+          killing = true;
+          process.kill('SIGKILL');
+        }
+      });
+      const exit = await child.exited;
+      expect(exit, `round ${round}: the writer must die of SIGKILL, not on its own`).toEqual({ code: null, signal: 'SIGKILL' });
+
+      const journal = new SqliteJournal({ filename });
+      await journal.open();
+      try {
+        for (let writer = 0; writer < writers; writer += 1) {
+          const counter = await journal.get(groupCrashNames.counters, groupCrashCounterKey(writer));
+          const nowCommitted = Number(counter?.value ?? 0);
+          expect(counter?.version ?? 0, 'the counter moves by one per batch').toBe(nowCommitted);
+          expect(nowCommitted, `round ${round}: writer ${writer}'s acknowledged batch ${highestAcknowledged[writer]} is missing`).toBeGreaterThanOrEqual(
+            highestAcknowledged[writer] as number,
+          );
+          for (let batch = (committed[writer] as number) + 1; batch <= nowCommitted; batch += 1) {
+            const records = await journal.getMany(groupCrashNames.records, groupCrashRecordKeys(writer, batch));
+            expect(records.map((record) => record.value)).toEqual([0, 1, 2].map((part) => crashRecordValue(batch, part)));
+          }
+          expect(await journal.getMany(groupCrashNames.records, groupCrashRecordKeys(writer, nowCommitted + 1))).toEqual([]);
+          committed[writer] = nowCommitted;
+        }
+        // Nothing partial anywhere: three records and one message per committed batch.
+        const total = committed.reduce((sum, count) => sum + count, 0);
+        expect(await journal.count(groupCrashNames.records)).toBe(3 * total);
+        expect(await journal.pendingOutboxCount({ topics: [groupCrashNames.topic] })).toBe(total);
+      } finally {
+        await journal.close();
+      }
+    }
+    // The writes really were grouped (several batches per commit), so the kills hit groups.
+    expect(largestGroup).toBeGreaterThan(1);
+    const check = new Database(filename, { readonly: true });
+    try {
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      check.close();
+    }
   });
 });
 

@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setImmediate as scheduleImmediate } from 'node:timers';
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type {
-  JournalClaimOptions,
-  JournalListOptions,
-  JournalRecord,
-  JournalV1,
-  JournalWriteBatch,
-  JournalWriteResult,
-  OutboxClaimOptions,
-  OutboxMessage,
+import {
+  type JournalClaimOptions,
+  type JournalListOptions,
+  type JournalRecord,
+  type JournalV1,
+  type JournalWriteBatch,
+  type JournalWriteResult,
+  type OutboxClaimOptions,
+  type OutboxMessage,
+  VersionConflictError,
 } from '@paymigrate/core';
 import Database from 'better-sqlite3';
 import { assertAvailableAt, assertBatchShape, assertLeaseMilliseconds, assertLimit } from './journal-arguments.js';
@@ -23,7 +25,7 @@ import {
 import { applySqliteMigrations, readSchemaVersion, sqliteMigrations } from './sqlite-migrations.js';
 import { recordFromRow } from './sqlite-rows.js';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements.js';
-import { createSqliteTransactions, type SqliteTransactions } from './sqlite-transactions.js';
+import { createSqliteTransactions, type GroupedBatch, type SqliteTransactions } from './sqlite-transactions.js';
 
 /** One open connection and everything prepared on it. */
 interface SqliteConnection {
@@ -42,6 +44,30 @@ const maximumOpenRetryDelayMs = 50;
 const emptyWriteResult: JournalWriteResult = Object.freeze({ records: Object.freeze([]), outboxSequences: Object.freeze([]) });
 
 /**
+ * The most batches one group commit takes; more waiting writes are committed by the next group
+ * right after, so one transaction never holds the database lock for long.
+ */
+export const maximumGroupCommitBatches = 1_000;
+
+/** A `write()` waiting for the next group commit. */
+interface QueuedWrite extends GroupedBatch {
+  readonly resolve: (result: JournalWriteResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** What the group commit of one journal instance has done since it was created (`groupCommitStatistics()`). */
+export interface GroupCommitStatistics {
+  /** Transactions committed (or attempted) for `write()` calls: one per group. */
+  readonly commits: number;
+  /** `write()` batches those groups carried (committed, conflicting or failed with their group). */
+  readonly batches: number;
+  /** Batches rejected with `VersionConflictError` (rolled back to their savepoint; their neighbours committed). */
+  readonly conflicts: number;
+  /** The largest number of batches one commit carried. */
+  readonly largestGroup: number;
+}
+
+/**
  * The embedded journal: one SQLite file in WAL mode through better-sqlite3, shared safely by
  * several processes on one machine. Semantics match `InMemoryJournal` exactly (checked by
  * `journalContract`, durability included).
@@ -49,9 +75,16 @@ const emptyWriteResult: JournalWriteResult = Object.freeze({ records: Object.fre
  * How it keeps the `JournalV1` guarantees:
  * - Durability: `write` resolves after its commit; with `synchronous: 'FULL'` (the default) the WAL
  *   is fsync'ed first, so the batch survives power loss; `'NORMAL'` survives process crashes only.
- * - Atomicity and compare-and-set: a batch is one `BEGIN IMMEDIATE` transaction that checks every
- *   expected version before applying anything; a conflict rolls back and throws
- *   `VersionConflictError` naming the first conflicting record (puts, then deletes).
+ * - Group commit: `write` does not commit on its own. It queues its batch, and once per turn of the
+ *   event loop (`setImmediate`) every queued batch is committed in ONE `BEGIN IMMEDIATE`
+ *   transaction, each batch in its own `SAVEPOINT`, so concurrent writers share one commit and one
+ *   fsync. Each caller's promise settles only after that shared commit.
+ * - Atomicity and compare-and-set: each batch checks every expected version before applying
+ *   anything; a conflict rolls the batch back to its savepoint and rejects it with
+ *   `VersionConflictError` naming the first conflicting record (puts, then deletes), while the other
+ *   batches of the group commit. Batches apply in call order, so the outcome is the one of writing
+ *   them one after the other. A failure of the group itself (`JOURNAL_BUSY`, a disk error) commits
+ *   nothing and rejects every batch of the group with it.
  * - Exclusive claims across processes: SQLite has no `SKIP LOCKED`; `claim` and `claimOutbox` run in
  *   `BEGIN IMMEDIATE` transactions, so the database write lock serializes claimers, and each one sees
  *   the leases of the previous one. Waiting for the lock lasts at most `busyTimeoutMs`, then the
@@ -65,10 +98,11 @@ const emptyWriteResult: JournalWriteResult = Object.freeze({ records: Object.fre
  * One difference: strings holding a lone UTF-16 surrogate are refused by `write` (`TypeError`),
  * because UTF-8 cannot represent them and SQLite would store an altered text.
  *
- * better-sqlite3 is synchronous: every method (but an `open()` that must retry) does its work in the
- * calling tick, so operations of one instance never interleave; a wait for another process's lock
- * blocks the event loop for up to `busyTimeoutMs`. SQLite's lock is not fair (waiters poll with
- * back-off), so a process that writes without pause can starve others until their timeout.
+ * better-sqlite3 is synchronous: every method (but `write`, which waits for its group, and an
+ * `open()` that must retry) does its work in the calling tick, so operations of one instance never
+ * interleave; a wait for another process's lock blocks the event loop for up to `busyTimeoutMs`.
+ * SQLite's lock is not fair (waiters poll with back-off), so a process that writes without pause can
+ * starve others until their timeout.
  *
  * @example
  * const journal = createSqliteJournal({ filename: './data/paymigrate-journal.sqlite' });
@@ -87,6 +121,9 @@ export class SqliteJournal implements JournalV1 {
   #state: 'created' | 'open' | 'closed' = 'created';
   #connection: SqliteConnection | undefined;
   #opening: Promise<void> | undefined;
+  #queuedWrites: QueuedWrite[] = [];
+  #groupCommitScheduled = false;
+  #statistics = { commits: 0, batches: 0, conflicts: 0, largestGroup: 0 };
 
   /**
    * Validates the options; opens nothing (call `open()`).
@@ -162,6 +199,8 @@ export class SqliteJournal implements JournalV1 {
   async close(): Promise<void> {
     // An open() in flight finishes first (successfully or not), so close() never leaves it behind.
     await this.#opening?.catch(() => undefined);
+    // Writes already accepted are committed before the connection goes away.
+    this.#commitQueuedWrites();
     const connection = this.#connection;
     this.#connection = undefined;
     this.#state = 'closed';
@@ -230,22 +269,82 @@ export class SqliteJournal implements JournalV1 {
   }
 
   /**
-   * Applies a batch atomically in one `BEGIN IMMEDIATE` transaction: every compare-and-set
-   * condition is checked before anything is applied, so a conflict leaves records and outbox
-   * untouched. An empty batch takes no lock and commits nothing.
-   * @throws VersionConflictError naming the first record (puts, then deletes) whose version does not match.
+   * Applies a batch atomically: every compare-and-set condition is checked before anything is
+   * applied, so a conflict leaves records and outbox untouched. The batch is committed together with
+   * the other batches written in the same turn of the event loop (group commit: one `BEGIN
+   * IMMEDIATE` transaction, a savepoint per batch, one fsync); the promise resolves once that commit
+   * is durable. An empty batch takes no lock and commits nothing.
+   * @throws VersionConflictError naming the first record (puts, then deletes) whose version does not
+   *   match; the other batches of the group are not affected.
    * @throws TypeError when an expected version is not `'any'` or an integer >= 0, a record appears
    *   twice, or a stored string holds a lone UTF-16 surrogate (SQLite's UTF-8 cannot keep it; the
-   *   in-memory journal would accept it).
+   *   in-memory journal would accept it). Checked at once: such a batch never joins a group.
+   * @throws PaymigrateError `JOURNAL_BUSY` when the group could not get the lock within
+   *   `busyTimeoutMs` (nothing of the group was written).
    */
   async write(batch: JournalWriteBatch): Promise<JournalWriteResult> {
-    const { transactions } = this.#writable('write');
+    this.#writable('write');
     const puts = batch.puts ?? [];
     const deletes = batch.deletes ?? [];
     const outbox = batch.outbox ?? [];
     assertBatchShape(puts, deletes, outbox);
     if (puts.length === 0 && deletes.length === 0 && outbox.length === 0) return emptyWriteResult;
-    return this.#guard('write', () => transactions.writeBatch.immediate(puts, deletes, outbox));
+    return new Promise<JournalWriteResult>((resolve, reject) => {
+      this.#queuedWrites.push({ puts, deletes, outbox, resolve, reject });
+      if (this.#groupCommitScheduled) return;
+      this.#groupCommitScheduled = true;
+      scheduleImmediate(() => this.#commitQueuedWrites());
+    });
+  }
+
+  /** What the group commit has done so far: commits, batches, conflicts, the largest group. */
+  groupCommitStatistics(): GroupCommitStatistics {
+    return Object.freeze({ ...this.#statistics });
+  }
+
+  /** Commits every queued write, at most `maximumGroupCommitBatches` per transaction. Never throws. */
+  #commitQueuedWrites(): void {
+    this.#groupCommitScheduled = false;
+    while (this.#queuedWrites.length > 0) {
+      this.#commitGroup(this.#queuedWrites.splice(0, maximumGroupCommitBatches));
+    }
+  }
+
+  /** Commits one group and settles each of its callers: its result, its conflict, or the group's failure. */
+  #commitGroup(group: readonly QueuedWrite[]): void {
+    const statistics = this.#statistics;
+    statistics.commits += 1;
+    statistics.batches += group.length;
+    statistics.largestGroup = Math.max(statistics.largestGroup, group.length);
+    // Writes are queued only while open, and close() commits the queue before letting go of the connection.
+    const { transactions } = this.#connection as SqliteConnection;
+    if (group.length === 1) {
+      // Alone in its turn of the event loop: its own transaction, no savepoint needed.
+      const [only] = group as [QueuedWrite];
+      try {
+        only.resolve(this.#guard('write', () => transactions.writeBatch.immediate(only.puts, only.deletes, only.outbox)));
+      } catch (error) {
+        if (VersionConflictError.isInstance(error)) statistics.conflicts += 1;
+        only.reject(error);
+      }
+      return;
+    }
+    let outcomes;
+    try {
+      outcomes = this.#guard('write', () => transactions.writeGroup.immediate(group));
+    } catch (error) {
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, position) => {
+      const queued = group[position] as QueuedWrite;
+      if (outcome.committed) {
+        queued.resolve(outcome.result);
+      } else {
+        statistics.conflicts += 1;
+        queued.reject(outcome.conflict);
+      }
+    });
   }
 
   /**

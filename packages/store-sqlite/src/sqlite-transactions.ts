@@ -38,11 +38,27 @@ export interface MessageClaimRequest {
   readonly topics: readonly string[] | undefined;
 }
 
+/** One caller's batch inside a group commit, already validated. */
+export interface GroupedBatch {
+  /** Records to create or update. */
+  readonly puts: readonly JournalPut[];
+  /** Records to delete. */
+  readonly deletes: readonly JournalDelete[];
+  /** Messages to enqueue. */
+  readonly outbox: readonly OutboxMessageInput[];
+}
+
+/** What became of one batch of a group: its result, or the conflict that rolled it back to its savepoint. */
+export type GroupedBatchOutcome =
+  | { readonly committed: true; readonly result: JournalWriteResult }
+  | { readonly committed: false; readonly conflict: VersionConflictError };
+
 /** The transaction functions of one connection (call `.immediate(...)` or `.deferred(...)`). */
 export interface SqliteTransactions {
   readonly writeBatch: Database.Transaction<
     (puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]) => JournalWriteResult
   >;
+  readonly writeGroup: Database.Transaction<(batches: readonly GroupedBatch[]) => readonly GroupedBatchOutcome[]>;
   readonly readRecords: Database.Transaction<(collection: string, keys: readonly string[]) => readonly JournalRecord[]>;
   readonly claimRecords: Database.Transaction<(request: RecordClaimRequest) => readonly JournalRecord[]>;
   readonly claimMessages: Database.Transaction<(request: MessageClaimRequest) => readonly OutboxMessage[]>;
@@ -68,29 +84,52 @@ export function createSqliteTransactions(database: Database.Database, statements
     throw new VersionConflictError({ collection: operation.collection, key: operation.key, expectedVersion: expected, actualVersion: actual });
   }
 
+  /**
+   * Checks every compare-and-set condition (puts, then deletes) before changing anything, then
+   * applies puts, deletes and outbox messages. A thrown conflict rolls the transaction back (or,
+   * called inside `writeGroup`, rolls back to the batch's savepoint).
+   */
+  const writeBatch = database.transaction(
+    (puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]): JournalWriteResult => {
+      for (const operation of puts) assertVersionMatches(operation);
+      for (const operation of deletes) assertVersionMatches(operation);
+      const now = clock.now();
+      const records = puts.map((put): JournalRecord => {
+        const index = put.index ?? undefined;
+        const version = statements.upsertRecord.get(put.collection, put.key, put.value, index ?? null, now) as number;
+        return Object.freeze({ collection: put.collection, key: put.key, version, value: put.value, index, updatedAt: now, lease: undefined });
+      });
+      for (const deletion of deletes) statements.deleteRecord.run(deletion.collection, deletion.key);
+      const outboxSequences = outbox.map(
+        (message) =>
+          statements.insertMessage.get(message.topic, message.orderingKey, message.deduplicationId, message.payload, now, now) ??
+          (statements.selectSequenceByDeduplicationId.get(message.deduplicationId) as number),
+      );
+      return Object.freeze({ records: Object.freeze(records), outboxSequences: Object.freeze(outboxSequences) });
+    },
+  );
+
   return {
+    writeBatch,
+
     /**
-     * Checks every compare-and-set condition (puts, then deletes) before changing anything, then
-     * applies puts, deletes and outbox messages. A thrown conflict rolls the transaction back.
+     * Group commit: several callers' batches in ONE transaction, each in its own savepoint
+     * (better-sqlite3 turns a transaction function called inside another into `SAVEPOINT` /
+     * `RELEASE`, and into `ROLLBACK TO` when it throws). A batch whose compare-and-set fails is
+     * rolled back to its savepoint and reported as a conflict; the others stay, and all of them
+     * become durable with the one commit (one WAL fsync with `synchronous = FULL`). Batches apply
+     * in the order given, so a later batch sees the earlier ones, exactly as if they had been
+     * written one after the other. Any other error aborts the whole group (nothing is committed).
      */
-    writeBatch: database.transaction(
-      (puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]): JournalWriteResult => {
-        for (const operation of puts) assertVersionMatches(operation);
-        for (const operation of deletes) assertVersionMatches(operation);
-        const now = clock.now();
-        const records = puts.map((put): JournalRecord => {
-          const index = put.index ?? undefined;
-          const version = statements.upsertRecord.get(put.collection, put.key, put.value, index ?? null, now) as number;
-          return Object.freeze({ collection: put.collection, key: put.key, version, value: put.value, index, updatedAt: now, lease: undefined });
-        });
-        for (const deletion of deletes) statements.deleteRecord.run(deletion.collection, deletion.key);
-        const outboxSequences = outbox.map(
-          (message) =>
-            statements.insertMessage.get(message.topic, message.orderingKey, message.deduplicationId, message.payload, now, now) ??
-            (statements.selectSequenceByDeduplicationId.get(message.deduplicationId) as number),
-        );
-        return Object.freeze({ records: Object.freeze(records), outboxSequences: Object.freeze(outboxSequences) });
-      },
+    writeGroup: database.transaction((batches: readonly GroupedBatch[]): readonly GroupedBatchOutcome[] =>
+      batches.map((batch): GroupedBatchOutcome => {
+        try {
+          return { committed: true, result: writeBatch(batch.puts, batch.deletes, batch.outbox) };
+        } catch (error) {
+          if (VersionConflictError.isInstance(error)) return { committed: false, conflict: error };
+          throw error;
+        }
+      }),
     ),
 
     /** Reads several records from one snapshot, in the order of `keys`, each once. */

@@ -4,6 +4,8 @@
 export type ChildReport =
   | { readonly type: 'ready' }
   | { readonly type: 'acknowledged'; readonly batch: number }
+  /** Group crash writer: `writer`'s batch number `batch` resolved; `largestGroup` so far (proof that writes were grouped). */
+  | { readonly type: 'group-acknowledged'; readonly writer: number; readonly batch: number; readonly largestGroup: number }
   | {
       readonly type: 'claimed';
       readonly records: readonly string[];
@@ -23,4 +25,17 @@ export function crashRecordKeys(batch: number): string[] {
 /** The value written for one record of a crash-test batch. */
 export function crashRecordValue(batch: number, part: number): string {
   return JSON.stringify({ batch, part, padding: 'x'.repeat(200) });
+}
+
+/** The collection and naming of the group-commit crash test (several concurrent writers per process). */
+export const groupCrashNames = { records: 'group-crash-records', counters: 'group-crash-counters', topic: 'group-crash.batch' } as const;
+
+/** The counter key of one concurrent writer. */
+export function groupCrashCounterKey(writer: number): string {
+  return `writer-${writer}`;
+}
+
+/** The three record keys of one writer's batch. */
+export function groupCrashRecordKeys(writer: number, batch: number): string[] {
+  return [0, 1, 2].map((part) => `writer-${writer}-batch-${String(batch).padStart(6, '0')}-${part}`);
 }

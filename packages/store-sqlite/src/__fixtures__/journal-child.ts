@@ -3,12 +3,24 @@
 //
 // crash-writer <filename> <first batch>: writes atomic batches forever (3 puts + 1 outbox message
 //   + a compare-and-set counter), reporting each batch number once its write resolved.
+// group-crash-writer <filename> <writers>: runs <writers> concurrent loops in one process, each
+//   writing atomic batches (3 puts + 1 outbox message + a compare-and-set counter of its own), so
+//   the journal commits them in shared groups; continues from the counters already in the file and
+//   reports each batch once its write resolved.
 // claimer <filename> <owner>: opens the file, reports `ready`, waits for `start`, then claims and
 //   completes records and claims and acknowledges outbox messages until none are left; reports what
 //   it got.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { SqliteJournal } from '../sqlite-journal.js';
-import { type ChildReport, crashNames, crashRecordKeys, crashRecordValue } from './journal-child-protocol.js';
+import {
+  type ChildReport,
+  crashNames,
+  crashRecordKeys,
+  crashRecordValue,
+  groupCrashCounterKey,
+  groupCrashNames,
+  groupCrashRecordKeys,
+} from './journal-child-protocol.js';
 
 function report(message: ChildReport): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -30,6 +42,32 @@ async function crashWriter(filename: string, firstBatch: number): Promise<void> 
     });
     await report({ type: 'acknowledged', batch });
   }
+}
+
+async function groupCrashWriter(filename: string, writers: number): Promise<void> {
+  const journal = new SqliteJournal({ filename });
+  await journal.open();
+  await report({ type: 'ready' });
+  const writer = async (index: number): Promise<never> => {
+    const counter = await journal.get(groupCrashNames.counters, groupCrashCounterKey(index));
+    for (let batch = Number(counter?.value ?? 0) + 1; ; batch += 1) {
+      await journal.write({
+        puts: [
+          ...groupCrashRecordKeys(index, batch).map((key, part) => ({
+            collection: groupCrashNames.records,
+            key,
+            value: crashRecordValue(batch, part),
+            expectedVersion: 0 as const,
+          })),
+          { collection: groupCrashNames.counters, key: groupCrashCounterKey(index), value: String(batch), expectedVersion: batch - 1 },
+        ],
+        outbox: [{ topic: groupCrashNames.topic, orderingKey: `writer-${index}`, deduplicationId: `writer-${index}-batch-${batch}`, payload: String(batch) }],
+      });
+      // Not awaited: the writer goes on while the report travels, so writes keep overlapping.
+      void report({ type: 'group-acknowledged', writer: index, batch, largestGroup: journal.groupCommitStatistics().largestGroup });
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, (_, index) => writer(index)));
 }
 
 async function claimer(filename: string, owner: string): Promise<void> {
@@ -69,7 +107,12 @@ async function claimer(filename: string, owner: string): Promise<void> {
 }
 
 const [mode, filename, argument] = process.argv.slice(2);
-const run = mode === 'crash-writer' ? crashWriter(String(filename), Number(argument)) : claimer(String(filename), String(argument));
+const run =
+  mode === 'crash-writer'
+    ? crashWriter(String(filename), Number(argument))
+    : mode === 'group-crash-writer'
+      ? groupCrashWriter(String(filename), Number(argument))
+      : claimer(String(filename), String(argument));
 run.then(
   () => process.exit(0),
   (error: unknown) => {
