@@ -106,6 +106,14 @@ function isCreation(operation: IntentOperation): operation is 'authorize' | 'cha
   return operation === 'authorize' || operation === 'charge_stored';
 }
 
+/** Operations on an existing payment, each holding a claim on its amount until its outcome is known. */
+function isFollowUp(operation: IntentOperation): operation is 'capture' | 'refund' | 'cancel' {
+  return operation === 'capture' || operation === 'refund' || operation === 'cancel';
+}
+
+/** Provider views of a payment that settle nothing: it had not answered the authorization yet. */
+const unsettledViewStates: readonly PaymentState[] = ['authorizing', 'unknown'];
+
 /** The provider calls one run made for an intent. */
 interface Progress {
   /** Calls made in this run. */
@@ -639,7 +647,11 @@ class TransactionEngine implements TransactionStateManager {
       if (lookup.kind === 'absent') return this.#finish(intentId, owner, this.#decideFailure('TRANSACTION_NOT_AT_PROVIDER', progress, 'not-found'));
       last = lookup.failure;
     }
-    const notAnswering = last.kind === 'unavailable' || last.kind === 'throttled' || last.code === providerStillProcessingCode;
+    // A capture, refund or cancellation has no lookup and no technical cancel: its own key is its
+    // only way out, and sending it again is safe while the provider keeps the key. An answer that
+    // never came (timeouts, resets, 5xx during an outage) is asked for again in a later pass.
+    const followUpWithoutAnswer = isFollowUp(intent.operation) && last.kind === 'unknown';
+    const notAnswering = last.kind === 'unavailable' || last.kind === 'throttled' || last.code === providerStillProcessingCode || followUpWithoutAnswer;
     if (notAnswering && !keyExpired) {
       // The provider is not answering (or still processing): nothing can be concluded, and a
       // transient outage is no reason to void a payment that may be fine. Stay unknown; a later
@@ -889,7 +901,15 @@ class TransactionEngine implements TransactionStateManager {
     const cancel = stored.value;
     const original = await this.#require(this.#intents, cancel.resolvesIntentId as string);
     const result = outcome.kind === 'operation' ? outcome.result : undefined;
-    const snapshot = result?.payment;
+    // A cancel the provider accepted for later (Adyen answers `received`, a webhook confirms) comes
+    // with the provider's view from before it, still authorizing or unknown: that view settles
+    // nothing. For a MANUAL-capture authorization the accepted cancel releases whatever the provider
+    // holds under the merchant reference: nothing of it can have been captured, since its reference
+    // never reached us. An automatic capture may have taken the money: that view stays distrusted.
+    const lost = original.value;
+    const manualCapture = (lost.operation === 'authorize' || lost.operation === 'charge_stored') && lost.request.captureMethod === 'manual';
+    const acceptedForLater = manualCapture && result?.status === 'pending' && result.payment !== undefined && unsettledViewStates.includes(result.payment.state);
+    const snapshot = acceptedForLater ? undefined : result?.payment;
     const settledStates: readonly PaymentState[] = ['voided', 'failed'];
     if (result === undefined || result.status === 'failed' || (snapshot !== undefined && !settledStates.includes(snapshot.state))) {
       return this.#technicalCancelGaveUp(cancel, original, progress, outcome.kind === 'declined' ? outcome.code : 'PROVIDER_OPERATION_FAILED', 'failed');

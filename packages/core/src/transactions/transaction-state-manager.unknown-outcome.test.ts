@@ -207,6 +207,52 @@ describe('unknown outcomes are resolved on the same provider (invariant 3)', () 
     expect((await harness.create().authorize(authorization())).status).toBe('unresolved');
   });
 
+  it('a technical cancel accepted for later (Adyen "received") of a manual-capture authorization releases it, whatever the provider knew before', async () => {
+    const harness = await harnessWith({ findByMerchantReference: false });
+    for (let index = 0; index < 4; index += 1) harness.limited.failAfterApplying('authorize');
+    const cancel = harness.limited.cancelByMerchantReference!.bind(harness.limited);
+    Object.assign(harness.limited, {
+      // The provider accepted the cancel; its view of the payment is from before it: still authorizing.
+      cancelByMerchantReference: async (input: CancelByMerchantReferenceInput) => {
+        const result = await cancel(input);
+        return { ...result, status: 'pending', providerStatus: 'received', payment: { ...result.payment!, state: 'authorizing', providerReference: input.merchantReference } };
+      },
+    });
+    const result = await harness.create().authorize(authorization());
+    expect(result).toMatchObject({ status: 'failed', errorCode: 'TRANSACTION_TECHNICALLY_CANCELLED' });
+    expect(result.payment).toMatchObject({ state: 'failed', released: true, failureReason: 'technically_cancelled' });
+    expect(result.payment.authorizedAmount.isZero()).toBe(true);
+    expect(harness.next.calls).toHaveLength(0);
+  });
+
+  it('the same accepted-for-later technical cancel of an AUTOMATIC-capture payment is not trusted: the money may be captured', async () => {
+    const harness = await harnessWith({ findByMerchantReference: false });
+    for (let index = 0; index < 4; index += 1) harness.limited.failAfterApplying('authorize');
+    Object.assign(harness.limited, {
+      // Accepted for later, with the provider's view from before: unknown. It may have captured already.
+      cancelByMerchantReference: async (input: CancelByMerchantReferenceInput) => ({
+        operation: 'cancel',
+        operationReference: 'technical-cancel-1',
+        status: 'pending',
+        amount: usd(5_000),
+        providerStatus: 'received',
+        payment: {
+          provider: 'stripe',
+          providerReference: input.merchantReference,
+          merchantReference: input.merchantReference,
+          state: 'unknown',
+          providerStatus: 'sent',
+          amount: usd(5_000),
+          authorizedAmount: usd(5_000),
+          capturedAmount: usd(0),
+          refundedAmount: usd(0),
+        },
+      }),
+    });
+    const result = await harness.create().authorize(authorization('pay_1', { captureMethod: 'automatic' }));
+    expect(result).toMatchObject({ status: 'unresolved', errorCode: 'PROVIDER_OPERATION_FAILED' });
+  });
+
   it('a technical cancel whose answer is lost too is retried with its own key, then unresolved', async () => {
     const harness = await harnessWith({ findByMerchantReference: false });
     for (let index = 0; index < 4; index += 1) harness.limited.failAfterApplying('authorize');
@@ -326,16 +372,37 @@ describe('unknown outcomes are resolved on the same provider (invariant 3)', () 
     expect(harness.old.payments()[0]?.capturedAmount.equals(usd(2_000))).toBe(true);
   });
 
-  it('an unknown capture that cannot be resolved is unresolved; its claim keeps counting against the limit', async () => {
+  it('an unknown capture the provider keeps not answering stays unknown, its claim counting; a later pass sends the same key and captures once', async () => {
     const harness = await createHarness();
     const transactions = harness.create();
     await transactions.authorize(authorization());
     for (let index = 0; index < 4; index += 1) harness.old.failNext('capture', lost());
     const result = await transactions.capture({ paymentId: 'pay_1', amount: usd(2_000), final: false });
-    expect(result).toMatchObject({ status: 'unresolved', errorCode: 'PROVIDER_UNKNOWN_OUTCOME' });
+    // A follow-up has no lookup: its own key is the way out, as long as the provider keeps it.
+    expect(result).toMatchObject({ status: 'unknown', errorCode: 'PROVIDER_UNKNOWN_OUTCOME', intent: { mayHaveExecuted: true } });
+    expect(result.intent.nextAttemptAt).toBeDefined();
     expect(result.payment.state).toBe('authorized');
     await expect(transactions.capture({ paymentId: 'pay_1', amount: usd(3_001) })).rejects.toMatchObject({ problem: 'exceeds-available' });
     expect(harness.old.calls.filter((call) => call.operation === 'findByMerchantReference')).toHaveLength(0);
+    expect(await transactions.recover({ owner: 'node-1' })).toMatchObject({ examined: 1, succeeded: 1 });
+    const captures = harness.old.calls.filter((call) => call.operation === 'capture');
+    expect(new Set(captures.map((call) => call.idempotencyKey))).toEqual(new Set(['pay_1.capture.1']));
+    expect((await transactions.payment('pay_1'))?.capturedAmount.equals(usd(2_000))).toBe(true);
+    expect(harness.old.payments()[0]?.capturedAmount.equals(usd(2_000))).toBe(true);
+  });
+
+  it('an unknown refund whose provider stays silent past the key retention becomes unresolved, never re-sent under a forgotten key', async () => {
+    const harness = await createHarness();
+    const transactions = harness.create();
+    await transactions.authorize(authorization());
+    await transactions.capture({ paymentId: 'pay_1' });
+    for (let index = 0; index < 4; index += 1) harness.old.failNext('refund', lost());
+    expect((await transactions.refund({ paymentId: 'pay_1', amount: usd(1_000) })).status).toBe('unknown');
+    const refunds = harness.old.calls.filter((call) => call.operation === 'refund').length;
+    await harness.clock.advance(7 * 60 * 60 * 1000);
+    expect(await transactions.recover({ owner: 'node-1' })).toMatchObject({ unresolved: 1 });
+    expect(harness.old.calls.filter((call) => call.operation === 'refund')).toHaveLength(refunds);
+    expect((await transactions.unresolvedPayments())[0]?.intents[0]).toMatchObject({ intentId: 'pay_1.refund.1', lastErrorCode: 'TRANSACTION_IDEMPOTENCY_KEY_EXPIRED' });
   });
 
   it('a resolution attempt the provider refuses moves on to the next step', async () => {
