@@ -1,0 +1,222 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, Money } from '@paymigrate/core';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import { validateConfig } from '../config/load-config.js';
+import { memoryIo } from '../output/command-io.js';
+import { createWorldClient, type WorldClient } from '../rehearsal/world/world-client.js';
+import { worldCredentials } from '../rehearsal/world/world-protocol.js';
+import { type RunningWorld, startWorld } from '../rehearsal/world/world-server.js';
+import { createRuntime } from '../runtime/runtime.js';
+import type { StatusReport } from './status.js';
+
+const environment = {
+  STRIPE_KEY: worldCredentials.stripe.apiKey,
+  STRIPE_WEBHOOKS: worldCredentials.stripe.webhookSecret,
+  PAYPAL_ID: worldCredentials.paypal.clientId,
+  PAYPAL_SECRET: worldCredentials.paypal.clientSecret,
+};
+
+let world: RunningWorld;
+let client: WorldClient;
+let directory: string;
+let closedPort: number;
+
+/** Writes a configuration (Stripe -> PayPal on the world's fakes) and answers its path. */
+function writeConfig(name: string, overrides: { readonly stripeBaseUrl?: string; readonly journal?: string } = {}): string {
+  const file = join(directory, name);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      migration: { from: 'stripe', to: 'paypal' },
+      journal: { type: 'sqlite', file: overrides.journal ?? './journal.sqlite' },
+      providers: {
+        stripe: { apiKeyEnvironmentVariable: 'STRIPE_KEY', webhookSecretEnvironmentVariable: 'STRIPE_WEBHOOKS', apiBaseUrl: overrides.stripeBaseUrl, timeoutMilliseconds: 5000 },
+        paypal: { clientIdEnvironmentVariable: 'PAYPAL_ID', clientSecretEnvironmentVariable: 'PAYPAL_SECRET', baseUrl: undefined },
+      },
+      routing: { maxConfigAgeMs: 200, routingSettleMs: 200 },
+      logging: { level: 'info', file: './paymigrate.log' },
+    }),
+  );
+  return file;
+}
+
+/** Runs the command line in the test folder. */
+async function paymigrate(...argumentsList: string[]): Promise<{ readonly code: number; readonly output: string; readonly errors: string }> {
+  const io = memoryIo({ environment, workingDirectory: directory });
+  const code = await runCli(argumentsList, io);
+  return { code, output: io.output(), errors: io.errors() };
+}
+
+beforeAll(async () => {
+  world = await startWorld({ seed: 3 });
+  client = createWorldClient(world);
+  directory = mkdtempSync(join(tmpdir(), 'paymigrate-commands-'));
+  const origins = (await client.call('ping', {})).providers;
+  const config = writeConfig('paymigrate.config.json', { stripeBaseUrl: origins.stripe });
+  const text = JSON.parse(readFileSync(config, 'utf8')) as { providers: { paypal: { baseUrl?: string } } };
+  text.providers.paypal.baseUrl = origins.paypal;
+  writeFileSync(config, JSON.stringify(text));
+  closedPort = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+});
+
+afterAll(async () => {
+  await world.close();
+});
+
+describe('paymigrate init', () => {
+  it('writes a valid example configuration and refuses to overwrite it without --force', async () => {
+    const first = await paymigrate('init', '--config', 'example.json');
+    expect(first.code).toBe(0);
+    expect(first.output).toContain('export the secrets the file names');
+    expect(validateConfig(JSON.parse(readFileSync(join(directory, 'example.json'), 'utf8')), 'example.json').migration.to).toBe('adyen');
+    const second = await paymigrate('init', '--config', 'example.json');
+    expect(second.code).toBe(2);
+    expect(second.errors).toContain('--config names an existing file');
+    expect((await paymigrate('init', '--config', 'example.json', '--force')).code).toBe(0);
+  });
+});
+
+describe('operator commands on a temporary SQLite journal', () => {
+  it('reports a migration that has not started', async () => {
+    const result = await paymigrate('status', '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.output) as StatusReport;
+    expect(report.migration).toMatchObject({ id: 'default', from: 'stripe', to: 'paypal', phase: 'not-started', rampPercent: 0 });
+    expect(report.inFlight).toStrictEqual({ stripe: 0, paypal: 0 });
+    expect(report.routing).toStrictEqual({ engine: 'traffic-router', killSwitch: { engaged: false } });
+    expect((await paymigrate('status')).output).toContain('Migration default: stripe -> paypal');
+  });
+
+  it('names the environment variable and the key when a secret is not set', async () => {
+    const io = memoryIo({ environment: { ...environment, STRIPE_KEY: undefined }, workingDirectory: directory });
+    expect(await runCli(['status'], io)).toBe(2);
+    expect(io.errors()).toContain('providers.stripe.apiKeyEnvironmentVariable names the environment variable STRIPE_KEY, which is not set: export STRIPE_KEY');
+  });
+
+  it('ramps, refuses an unguarded cutover, cuts over with a reason, rolls back and ramps again', async () => {
+    const ramp = await paymigrate('route', 'set', '--percent', '5', '--actor', 'alice', '--reason', 'first step');
+    expect(ramp.code).toBe(0);
+    expect(ramp.output).toContain('prepare -> shadow\nshadow -> ramp\nramp 0 % -> 5 %');
+    expect((await paymigrate('route', 'set', '--percent', '150')).code).toBe(2);
+    expect((await paymigrate('route', 'set', '--percent', 'five')).errors).toContain("--percent is 'five'");
+    const lower = await paymigrate('route', 'set', '--percent', '2.5', '--json');
+    expect(JSON.parse(lower.output)).toMatchObject({ phase: 'ramp', rampPercent: 2.5 });
+    const same = await paymigrate('route', 'set', '--percent', '2.5');
+    expect(same.output).toContain('ramp stays at 2.5 %');
+
+    const refused = await paymigrate('cutover');
+    expect(refused.code).toBe(1);
+    expect(refused.errors).toContain('ramp-complete');
+
+    const forced = await paymigrate('cutover', '--force-reason', 'incident at stripe', '--json');
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.output)).toMatchObject({ phase: 'cutover' });
+    const status = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
+    expect(status.migration.phase).toBe('cutover');
+    expect(status.next?.phase).toBe('drain');
+    expect(status.migration.lastChanges.at(-1)).toMatchObject({ from: 'ramp', to: 'cutover', reason: 'cutover from the command line' });
+    expect((await paymigrate('status')).output).toMatch(/Next: drain \((ready|blocked)\)/);
+
+    const rollback = await paymigrate('route', 'rollback', '--reason', 'drill');
+    expect(rollback.code).toBe(0);
+    expect(rollback.output).toContain('every new payment goes to stripe');
+    expect(rollback.output).toContain('Kill switch released');
+    expect(JSON.parse((await paymigrate('route', 'rollback', '--json', '--keep-kill-switch')).output)).toMatchObject({ phase: 'rolled_back', killSwitchEngaged: true });
+    const engaged = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
+    expect(engaged.routing.killSwitch).toMatchObject({ engaged: true, lastChange: { reason: 'rollback from the command line' } });
+    expect((await paymigrate('status')).output).toMatch(/kill switch +ENGAGED \(.*: rollback from the command line\)/);
+    expect((await paymigrate('route', 'rollback', '--keep-kill-switch')).output).toContain('left ENGAGED');
+
+    const again = await paymigrate('route', 'set', '--percent', '100');
+    expect(again.output).toContain('kill switch released\nrolled_back -> prepare');
+    expect(JSON.parse((await paymigrate('status', '--json')).output)).toMatchObject({ migration: { phase: 'ramp', rampPercent: 100 } });
+    expect((await paymigrate('cutover')).code).toBe(0);
+  });
+
+  it('recovers an operation that waited for its provider, and delivers the outbox', async () => {
+    const { config: configFile } = { config: join(directory, 'paymigrate.config.json') };
+    const tokens = { keyProvider: { type: 'local-file', file: join(directory, 'paymigrate-vault.key') } };
+    const config = validateConfig({ ...JSON.parse(readFileSync(configFile, 'utf8')), journal: { type: 'sqlite', file: join(directory, 'journal.sqlite') }, tokens }, configFile);
+    const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+    const card = await client.call('saveCard', { provider: 'stripe', customerId: 'cust-recover' });
+
+    const healthy = await createRuntime({ config, environment, source: configFile, logger: quiet, owner: 'test-healthy' });
+    const authorized = await healthy.transactions.chargeStoredPaymentMethod({
+      paymentId: 'recover-1',
+      merchantReference: 'ref-recover-1',
+      amount: Money.of(2_500, 'EUR'),
+      provider: 'stripe',
+      paymentMethodToken: card.token,
+      customerReference: card.customerReference,
+      captureMethod: 'manual',
+    });
+    expect(authorized.status).toBe('succeeded');
+    await healthy.close();
+
+    const down = validateConfig({ ...JSON.parse(readFileSync(configFile, 'utf8')), journal: { type: 'sqlite', file: join(directory, 'journal.sqlite') }, tokens, providers: { ...config.providers, stripe: { ...config.providers.stripe, apiBaseUrl: `http://127.0.0.1:${closedPort}` } } }, configFile);
+    const broken = await createRuntime({ config: down, environment, source: configFile, logger: quiet, owner: 'test-broken' });
+    const waiting = await broken.transactions.capture({ paymentId: 'recover-1' });
+    expect(waiting.status).toBe('waiting');
+    await broken.close();
+
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const recovered = await paymigrate('recover', '--json');
+    expect(recovered.code).toBe(0);
+    const summary = JSON.parse(recovered.output) as { totals: { succeeded: number }; unresolvedPayments: string[] };
+    expect(summary.totals.succeeded).toBe(1);
+    expect(summary.unresolvedPayments).toStrictEqual([]);
+    const human = await paymigrate('recover');
+    expect(human.output).toContain('No unresolved payment.');
+    const status = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
+    expect(status.intents).toStrictEqual({ pending: 0, unknown: 0, waiting: 0, unresolved: 0 });
+  });
+
+  it('imports a mapping file into the vault, resumably, and reports the imports', async () => {
+    const mapping = [
+      'source_customer_id,source_token,target_customer_id,target_token,brand,last4,exp_month,exp_year,fingerprint,network_transaction_id,failure_reason,failure_detail',
+      'cus_alpha,pm_alpha,cust-alpha,vault-alpha,visa,4242,12,2034,fp-alpha,,,',
+      'cus_beta,pm_beta,cust-beta,vault-beta,mastercard,4444,11,2033,fp-beta,,,',
+      'cus_gamma,pm_gamma,,,visa,0002,12,2034,,,brand_not_supported,',
+      '',
+    ].join('\r\n');
+    writeFileSync(join(directory, 'mapping.csv'), mapping);
+    const first = await paymigrate('tokens', 'import', 'mapping.csv', '--json', '--import-id', 'first-file');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.output)).toMatchObject({ importId: 'first-file', status: 'completed', format: 'generic-csv', rows: 3, mapped: 2 });
+    const again = await paymigrate('tokens', 'import', 'mapping.csv', '--import-id', 'first-file', '--format', 'generic-csv');
+    expect(again.output).toContain('Import first-file (generic-csv): completed.');
+    const status = await paymigrate('tokens', 'status', '--json');
+    const report = JSON.parse(status.output) as { readiness: { ready: boolean }; imports: { importId: string; mapped: number }[] };
+    expect(report.readiness.ready).toBe(true);
+    expect(report.imports.map((checkpoint) => checkpoint.importId)).toStrictEqual(['first-file']);
+    expect((await paymigrate('tokens', 'status')).output).toMatch(/Token migration: ready \(1 token import\(s\) completed: 2 mapped/);
+    expect((await paymigrate('tokens', 'import', 'mapping.csv', '--format', 'xml')).errors).toContain("--format is 'xml'");
+    writeFileSync(join(directory, 'mapping.csv.asc'), '-----BEGIN PGP MESSAGE-----\n\nhQ==\n-----END PGP MESSAGE-----\n');
+    const encrypted = await paymigrate('tokens', 'import', 'mapping.csv.asc');
+    expect(encrypted.code).toBe(2);
+    expect(encrypted.errors).toContain('tokens.pgp is missing, and the mapping file is PGP-encrypted');
+  });
+
+  it('answers usage errors with exit code 2 and help with 0', async () => {
+    expect((await paymigrate('launch')).code).toBe(2);
+    expect((await paymigrate('route', 'set')).errors).toContain("required option '--percent <number>' not specified");
+    const help = await paymigrate('--help');
+    expect(help.code).toBe(0);
+    expect(help.output).toContain('rehearse');
+    expect(help.output).not.toContain('__world');
+    expect((await paymigrate('rehearse', '--customers', 'many')).errors).toContain('--customers is invalid');
+    expect((await paymigrate('rehearse', '--from', 'stripe', '--to', 'stripe')).errors).toContain('--to is the same provider as --from');
+    expect((await paymigrate('status', '--config', 'missing.json')).errors).toContain('does not exist: run `paymigrate init`');
+  });
+});
