@@ -47,6 +47,7 @@ export {
   migrationSelectionReasons,
   type RampSelection,
   type RampSelectionContext,
+  type PhaseRouter,
   type RampSelector,
 } from './migration-provider-selector.js';
 export {

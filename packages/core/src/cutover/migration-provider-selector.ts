@@ -55,6 +55,17 @@ export type RampSelector<Request = unknown> = (
   context: RampSelectionContext,
 ) => RampSelection | Promise<RampSelection>;
 
+/**
+ * Decides new payments in EVERY phase from its own view of the migration (the traffic router fits:
+ * its node applies a broadcast change at once, and it applies the kill switch, the circuit breakers
+ * and the stale-configuration fail-safe whatever the phase). Its answer must name the epoch it was
+ * made on.
+ */
+export interface PhaseRouter<Request = unknown> {
+  /** The provider of a new payment, why, and the epoch the decision was made on. */
+  select(request: Request): Promise<MigrationProviderSelection> | MigrationProviderSelection;
+}
+
 /** Options of `createMigrationProviderSelector`. Validated once, at construction. */
 export interface MigrationProviderSelectorOptions<Request = unknown> {
   /** Where the migration state lives (collection `migration`). */
@@ -96,12 +107,20 @@ export interface MigrationProviderSelectorOptions<Request = unknown> {
   /** Splits new payments during `ramp`; without it the ramp routes to `fromProvider` ("ramp routing not configured"). */
   readonly rampSelector?: RampSelector<Request> | undefined;
   /**
+   * The router that decides every new payment in every phase (prepare and shadow: the old provider;
+   * ramp: its percentage; cutover, drain, done: the new provider; rolled back: the old provider at
+   * once), so its kill switch, circuit breakers and stale-config fail-safe apply in every phase. The
+   * selector then reads no state for `select`: a throw or an answer without a provider routes to
+   * `fromProvider` (reason `routing failed: ...`). Exclusive with `rampSelector`.
+   */
+  readonly router?: PhaseRouter<Request> | undefined;
+  /**
    * Receives read failures and rejected ramp selections.
    * @default createLogger({ name: 'paymigrate.cutover.selector' })
    */
   readonly logger?: Logger | undefined;
   /**
-   * Records `paymigrate.cutover.selections` (attributes `provider`, `phase`).
+   * Records `paymigrate.cutover.selections` (attributes `provider`, `phase`; `phase` is `router` when a router decides).
    * @default defaultMeter()
    */
   readonly meter?: Meter | undefined;
@@ -118,7 +137,8 @@ export interface MigrationProviderSelector<Request = unknown> {
    * prepare, shadow, rolled_back -> `fromProvider`; ramp -> the ramp selector (or `fromProvider`
    * with "ramp routing not configured"); cutover, drain, done -> `toProvider`; not started ->
    * `fromProvider`. With a cached state older than `maxConfigAgeMs` and a journal that cannot be
-   * read: `fromProvider`, reason `stale routing config`. Never throws.
+   * read: `fromProvider`, reason `stale routing config`. With a `router`, the router decides in
+   * every phase instead (see `MigrationProviderSelectorOptions.router`). Never throws.
    */
   select(request: Request): Promise<MigrationProviderSelection>;
 
@@ -147,6 +167,7 @@ export const migrationSelectionReasons = {
   stale: 'stale routing config',
   rampNotConfigured: 'ramp routing not configured',
   rampFailed: 'ramp routing failed',
+  routerFailed: 'routing failed',
   rolledBack: 'rolled back',
 } as const;
 
@@ -170,6 +191,10 @@ const optionsSchema = z
     refreshIntervalMs: z.number().int().min(0).optional(),
     readTimeoutMs: z.number().int().positive().default(250),
     rampSelector: z.custom<RampSelector<never>>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
+    router: z
+      .custom<PhaseRouter<never>>((value) => typeof value === 'object' && value !== null && typeof Reflect.get(value, 'select') === 'function', { message: 'must have select(request)' })
+      .meta({ fix: 'pass the traffic router (createTrafficRouter)' })
+      .optional(),
     logger: z
       .custom<Logger>((value) => typeof value === 'object' && value !== null && typeof Reflect.get(value, 'warn') === 'function', {
         message: 'must be a logger (createLogger)',
@@ -182,6 +207,13 @@ const optionsSchema = z
       .optional(),
   })
   .superRefine((options, context) => {
+    if (options.router !== undefined && options.rampSelector !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['rampSelector'],
+        message: 'cannot be combined with router: the router already decides the ramp (pass only router, which decides every phase)',
+      });
+    }
     if (options.refreshIntervalMs !== undefined && options.refreshIntervalMs >= options.maxConfigAgeMs) {
       context.addIssue({
         code: 'custom',
@@ -207,7 +239,7 @@ function describeThrown(error: unknown): string {
  *
  * @throws ConfigurationError when an option is missing or invalid.
  * @example
- * const selector = createMigrationProviderSelector({ journal, fromProvider: 'stripe', rampSelector: router.select });
+ * const selector = createMigrationProviderSelector({ journal, fromProvider: 'stripe', router: trafficRouter });
  * const { provider, reason, epoch } = await selector.select({ customerId: 'cus_1' });
  */
 export function createMigrationProviderSelector<Request = unknown>(options: MigrationProviderSelectorOptions<Request>): MigrationProviderSelector<Request> {
@@ -305,7 +337,29 @@ export function createMigrationProviderSelector<Request = unknown>(options: Migr
     }
   };
 
+  const router = options.router;
+
+  /** The router's selection; a throw or a malformed answer fails safe to the old provider. */
+  const fromRouter = async (phaseRouter: PhaseRouter<Request>, request: Request): Promise<MigrationProviderSelection> => {
+    try {
+      const selection = await phaseRouter.select(request);
+      if (typeof selection?.provider === 'string' && selection.provider !== '') {
+        return { provider: selection.provider, reason: selection.reason, epoch: typeof selection.epoch === 'number' ? selection.epoch : (cache?.state?.epoch ?? 0) };
+      }
+      logger.error({ migrationId }, 'router answered without a provider; using the old provider');
+      return { provider: fromProvider, reason: `${migrationSelectionReasons.routerFailed}: no provider in the answer`, epoch: cache?.state?.epoch ?? 0 };
+    } catch (error) {
+      logger.error({ migrationId, error: describeThrown(error) }, 'router failed; using the old provider');
+      return { provider: fromProvider, reason: `${migrationSelectionReasons.routerFailed}: ${describeThrown(error)}`, epoch: cache?.state?.epoch ?? 0 };
+    }
+  };
+
   const select = async (request: Request): Promise<MigrationProviderSelection> => {
+    if (router !== undefined) {
+      const selection = await fromRouter(router, request);
+      selections.add(1, { provider: selection.provider, phase: 'router' });
+      return selection;
+    }
     let known = cache;
     if (known === undefined || clock.now() - known.readAt >= refreshIntervalMs) known = (await readWithinTimeout()) ?? cache;
     const usable = known !== undefined && clock.now() - known.readAt < maxConfigAgeMs ? known : undefined;

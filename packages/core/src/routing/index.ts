@@ -29,6 +29,7 @@ export {
 } from './provider-circuit-breakers.js';
 export {
   bucketOfHash,
+  createRolloutHasher,
   isBucketInRollout,
   rolloutBucket,
   rolloutBucketCount,
@@ -36,6 +37,7 @@ export {
   rolloutHashSeed,
   rolloutKey,
   rolloutThreshold,
+  type RolloutHasher,
 } from './rollout-bucket.js';
 export {
   createRolloutGuardrail,
@@ -73,8 +75,8 @@ export {
 export { RolloutPercentError, RoutingControlConflictError, RoutingRecordInvalidError, RoutingRequestError, SplitCartError } from './routing-errors.js';
 export { createRoutingNode, type RoutingChangeListener, type RoutingNode, type RoutingNodeOptions, type RoutingSnapshot, type RoutingView } from './routing-node.js';
 export type { CustomerAttributes, RoutingDecision, RoutingReasonKind, RoutingRequest, TokenLocation, TokenLocator } from './routing-types.js';
+export { createTransactionSplitExecutor, type LegPaymentMethod, storedCardLegPaymentMethods, type TransactionSplitExecutorOptions } from './split-cart-executor.js';
 export {
-  createTransactionSplitExecutor,
   executeSplitPayment,
   planSplitCart,
   type SplitCartLine,
@@ -91,7 +93,6 @@ export {
   type SplitPaymentResult,
   type SplitPaymentStep,
   splitPaymentCollection,
-  type TransactionSplitExecutorOptions,
 } from './split-cart.js';
 export {
   chiSquareOneDegreeSurvival,

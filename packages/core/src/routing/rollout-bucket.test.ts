@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
-import { bucketOfHash, isBucketInRollout, rolloutBucket, rolloutBucketCount, rolloutHash, rolloutHashSeed, rolloutKey, rolloutThreshold } from './rollout-bucket.js';
+import { bucketOfHash, createRolloutHasher, isBucketInRollout, rolloutBucket, rolloutBucketCount, rolloutHash, rolloutHashSeed, rolloutKey, rolloutThreshold } from './rollout-bucket.js';
 import { RolloutPercentError } from './routing-errors.js';
 
 /** The published vectors (docs/test-vectors/rollout-buckets.json at the repository root). */
@@ -136,5 +136,22 @@ describe('rolloutHash of long keys', () => {
     const longId = `cus_${'é'.repeat(400)}`;
     expect(rolloutHash('default:provider', longId)).toBe(murmurhash.v3(`default:provider:${longId}`, 0));
     expect(rolloutHash('default:provider', 'cus_short')).toBe(murmurhash.v3('default:provider:cus_short', 0));
+  });
+});
+
+describe('createRolloutHasher', () => {
+  it.each(vectorFile.vectors.map((vector) => [`${vector.salt} / ${JSON.stringify(vector.customerId)}`, vector] as const))('%s: the published bucket', (_label, vector) => {
+    expect(createRolloutHasher(vector.salt).bucket(vector.customerId)).toBe(vector.bucket);
+  });
+
+  it('equals rolloutBucket for ids of every length, multi-byte ids and ids longer than its buffer, call after call', () => {
+    const hasher = createRolloutHasher('shop:provider');
+    expect(hasher.salt).toBe('shop:provider');
+    const ids = ['', 'a', 'cus_1', 'cus_22', 'caf\u00e9', '\u{1f600}\u{1f600}', 'x'.repeat(256), 'y'.repeat(257), '\u00e9'.repeat(300)];
+    for (let round = 0; round < 2; round += 1) {
+      for (const id of ids) expect(hasher.bucket(id)).toBe(rolloutBucket('shop:provider', id));
+      // A shorter id after a longer one must not hash the longer one's leftover bytes.
+      expect(hasher.bucket('cus_1')).toBe(rolloutBucket('shop:provider', 'cus_1'));
+    }
   });
 });

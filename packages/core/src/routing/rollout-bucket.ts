@@ -36,6 +36,45 @@ export function rolloutHash(salt: string, customerId: string): number {
   return murmurhash.v3(keyBuffer.subarray(0, written), rolloutHashSeed);
 }
 
+/** A bucketing function for one salt that allocates nothing per call (the router's hot path). */
+export interface RolloutHasher {
+  /** The salt every key starts with. */
+  readonly salt: string;
+  /** The same bucket as `rolloutBucket(salt, customerId)`. */
+  bucket(customerId: string): number;
+}
+
+/** Longest customer id a hasher encodes in its own buffer; longer ones take `rolloutBucket`'s path. */
+const hasherCustomerIdLimit = 256;
+
+/**
+ * Creates the bucketing function of one salt. The UTF-8 bytes of `salt:` are encoded once; each
+ * call encodes only the customer id behind them into a reused buffer, and hashes a view of the
+ * exact length taken from a cache of views (one per length, made on first use), so a call creates
+ * no string, no buffer and no view. The result equals `rolloutBucket(salt, customerId)` for every
+ * input (a customer id over 256 characters takes that function's path).
+ *
+ * @example const hasher = createRolloutHasher('default:provider'); hasher.bucket('cus_1'); // 0..99,999
+ */
+export function createRolloutHasher(salt: string): RolloutHasher {
+  const prefix = utf8Encoder.encode(`${salt}:`);
+  const buffer = new Uint8Array(prefix.length + hasherCustomerIdLimit * 3);
+  buffer.set(prefix);
+  const tail = buffer.subarray(prefix.length);
+  const views: Array<Uint8Array | undefined> = [];
+  const bucket = (customerId: string): number => {
+    if (customerId.length > hasherCustomerIdLimit) return rolloutBucket(salt, customerId);
+    const length = prefix.length + utf8Encoder.encodeInto(customerId, tail).written;
+    let view = views[length];
+    if (view === undefined) {
+      view = buffer.subarray(0, length);
+      views[length] = view;
+    }
+    return bucketOfHash(murmurhash.v3(view, rolloutHashSeed));
+  };
+  return Object.freeze({ salt, bucket });
+}
+
 /**
  * Maps a 32-bit hash onto `[0, rolloutBucketCount)` by multiply-shift: ⌊hash · 100,000 / 2^32⌋.
  * Exact in JavaScript numbers (the product stays below 2^53 and dividing by a power of two is

@@ -158,3 +158,26 @@ describe('RouterStatistics', () => {
     expect(() => new RouterStatistics(options)).toThrow(new RegExp(name));
   });
 });
+
+describe('RouterStatistics.labels', () => {
+  it('interns labels: the same frozen object for the same values, counted like any other labels', () => {
+    const statistics = new RouterStatistics();
+    const labels = statistics.labels('adyen', 'default', 4, true);
+    expect(statistics.labels('adyen', 'default', 4, true)).toBe(labels);
+    expect(statistics.labels('adyen', 'default', 4, false)).not.toBe(labels);
+    expect(Object.isFrozen(labels)).toBe(true);
+    statistics.recordAssignment(labels);
+    statistics.recordAssignment({ provider: 'adyen', cohort: 'default', epoch: 4, experiment: true });
+    expect(statistics.experimentArms(4).get('adyen')?.assignments).toBe(2);
+  });
+
+  it('drops its cache beyond 10,000 labels and interns again', () => {
+    const statistics = new RouterStatistics();
+    const first = statistics.labels('adyen', 'default', 0, false);
+    for (let epoch = 1; epoch <= 10_000; epoch += 1) statistics.labels('adyen', 'default', epoch, false);
+    const again = statistics.labels('adyen', 'default', 0, false);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(statistics.labels('adyen', 'default', 0, false)).toBe(again);
+  });
+});

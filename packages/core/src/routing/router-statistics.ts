@@ -174,6 +174,9 @@ function freezeCounts(counts: MutableCounts): ArmCounts {
   return Object.freeze({ ...counts, declineReasons: Object.freeze({ ...counts.declineReasons }) });
 }
 
+/** The most labels `RouterStatistics.labels` keeps (providers x cohorts x epochs x 2 stays far below). */
+const internedLabelsLimit = 10_000;
+
 function rowKey(labels: StatisticsLabels): string {
   return `${labels.provider}${separator}${labels.cohort}${separator}${labels.epoch}${separator}${labels.experiment ? 1 : 0}`;
 }
@@ -201,6 +204,12 @@ export class RouterStatistics {
   readonly #cumulative = new Map<string, MutableCounts>();
   readonly #windows = new Map<number, Map<string, MutableCounts>>();
   #latestWindow = Number.NEGATIVE_INFINITY;
+  /** Interned labels by provider, cohort and epoch * 2 + experiment (`labels`). */
+  readonly #interned = new Map<string, Map<string, Map<number, StatisticsLabels>>>();
+  /** How many labels are interned (the cache is dropped beyond `internedLabelsLimit`). */
+  #internedCount = 0;
+  /** The row key of each interned labels object: counting with them builds no string. */
+  readonly #keys = new WeakMap<StatisticsLabels, string>();
 
   /**
    * @param options Clock and windowing.
@@ -216,6 +225,38 @@ export class RouterStatistics {
     ] as const) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`RouterStatistics ${name} must be a positive integer, got ${value}`);
     }
+  }
+
+  /**
+   * The same frozen labels object for the same provider, cohort, epoch and experiment flag, whose
+   * row key is kept: counting with it builds no key string (the router's hot path). Any labels
+   * object may still be passed to the record methods.
+   */
+  labels(provider: string, cohort: string, epoch: number, experiment: boolean): StatisticsLabels {
+    let cohorts = this.#interned.get(provider);
+    if (cohorts === undefined) {
+      cohorts = new Map();
+      this.#interned.set(provider, cohorts);
+    }
+    let epochs = cohorts.get(cohort);
+    if (epochs === undefined) {
+      epochs = new Map();
+      cohorts.set(cohort, epochs);
+    }
+    const slot = epoch * 2 + (experiment ? 1 : 0);
+    let labels = epochs.get(slot);
+    if (labels === undefined) {
+      if (this.#internedCount >= internedLabelsLimit) {
+        this.#interned.clear();
+        this.#internedCount = 0;
+        return this.labels(provider, cohort, epoch, experiment);
+      }
+      labels = Object.freeze({ provider, cohort, epoch, experiment });
+      this.#keys.set(labels, rowKey(labels));
+      epochs.set(slot, labels);
+      this.#internedCount += 1;
+    }
+    return labels;
   }
 
   /** Counts one routed checkout. */
@@ -350,7 +391,7 @@ export class RouterStatistics {
 
   /** The cumulative counts and the current window's counts of a row, created when missing. */
   #countsFor(labels: StatisticsLabels): [MutableCounts, MutableCounts] {
-    const key = rowKey(labels);
+    const key = this.#keys.get(labels) ?? rowKey(labels);
     let cumulative = this.#cumulative.get(key);
     if (cumulative === undefined) {
       cumulative = emptyCounts();

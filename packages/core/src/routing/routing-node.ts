@@ -100,6 +100,11 @@ export interface RoutingNode {
   refresh(): Promise<RoutingSnapshot>;
   /** The snapshot and its age now. Never reads. */
   view(): RoutingView;
+  /**
+   * The snapshot when it is younger than `maxConfigAgeMs`, else `undefined` (route to the old
+   * provider). `view()` without the view object: the router's hot path. Never reads.
+   */
+  freshSnapshot(): RoutingSnapshot | undefined;
   /** `view()`, after one read (at most `readTimeoutMs`) when there is no snapshot yet. Never throws. */
   ensureView(): Promise<RoutingView>;
   /** Calls `listener` after every read that changed the epoch or kill switch revision; returns a function removing it. */
@@ -248,6 +253,8 @@ export function createRoutingNode(options: RoutingNodeOptions): RoutingNode {
     return { snapshot, ageMs, stale: ageMs >= maxConfigAgeMs };
   };
 
+  const freshSnapshot = (): RoutingSnapshot | undefined => (snapshot !== undefined && clock.now() - snapshot.readAt < maxConfigAgeMs ? snapshot : undefined);
+
   const ensureView = async (): Promise<RoutingView> => {
     if (snapshot !== undefined) return view();
     await refresh().catch(() => undefined);
@@ -303,5 +310,5 @@ export function createRoutingNode(options: RoutingNodeOptions): RoutingNode {
     };
   };
 
-  return Object.freeze({ nodeId, migrationId, journal, start, stop, refresh, view, ensureView, onChange });
+  return Object.freeze({ nodeId, migrationId, journal, start, stop, refresh, view, freshSnapshot, ensureView, onChange });
 }

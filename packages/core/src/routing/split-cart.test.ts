@@ -1,12 +1,13 @@
 import { InMemoryPaymentGateway, ManualClock } from '@paymigrate/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigurationError } from '../errors/configuration-error.js';
 import { InvalidRequestError } from '../errors/provider-errors.js';
 import { Money } from '../money/money.js';
 import { createTransactionStateManager } from '../transactions/transaction-state-manager.js';
 import type { ProviderCapabilitiesEntry } from './capability-constraints.js';
 import { SplitCartError } from './routing-errors.js';
+import { createTransactionSplitExecutor, storedCardLegPaymentMethods } from './split-cart-executor.js';
 import {
-  createTransactionSplitExecutor,
   executeSplitPayment,
   planSplitCart,
   type SplitCartLine,
@@ -303,5 +304,109 @@ describe('executeSplitPayment on the Transaction State Manager', () => {
     expect(result.legs[0]?.authorize).toEqual({ status: 'unknown', detail: 'intent succeeded, payment requires_action' });
     expect(result.status).toBe('authorization_failed');
     expect(adyen.payments()[0]?.state).toBe('failed');
+  });
+});
+
+describe('a split cart paid with a stored card (one payment method per provider, from the token map)', () => {
+  /** A router and TSM on two in-memory gateways, and the customer's card stored on both (the new one as migrated). */
+  async function setUpStoredCard() {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(100);
+    const router = await harness.createRouter();
+    const adyen = new InMemoryPaymentGateway({ provider: newProvider, clock: harness.clock });
+    const stripe = new InMemoryPaymentGateway({ provider: oldProvider, clock: harness.clock });
+    const store = async (gateway: InMemoryPaymentGateway, customerReference: string) => {
+      const saved = await gateway.authorize({ idempotencyKey: `save-${customerReference}`, merchantReference: `save-${customerReference}`, amount: eur(100), paymentMethodToken: 'tok_visa', customerReference, savePaymentMethod: true });
+      const method = saved.storedPaymentMethod as { token: string; customerReference: string };
+      return { provider: gateway.provider, token: method.token, customerReference: method.customerReference };
+    };
+    const source = await store(stripe, 'cus_stripe_1');
+    const target = await store(adyen, 'shopper_adyen_1');
+    const transactions = createTransactionStateManager({
+      journal: harness.journal,
+      gateways: [adyen, stripe],
+      selectProvider: router,
+      clock: harness.clock,
+      logger: harness.logger,
+      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+    const authorizations: Array<{ provider: string; paymentMethodToken: string; customerReference: string | undefined }> = [];
+    for (const gateway of [adyen, stripe]) {
+      const original = gateway.authorize.bind(gateway);
+      vi.spyOn(gateway, 'authorize').mockImplementation(async (input, callOptions) => {
+        authorizations.push({ provider: gateway.provider, paymentMethodToken: input.paymentMethodToken, customerReference: input.customerReference });
+        return original(input, callOptions);
+      });
+    }
+    // The old provider's leg is authorized first, so a failing new-provider leg has something to void.
+    const cart = planSplitCart({
+      cartId: 'cart_s',
+      lines: [
+        { lineId: 'gift-card', amount: eur(1_000), provider: oldProvider },
+        { lineId: 'shoes', amount: eur(2_000) },
+      ],
+      defaultProvider: newProvider,
+      providers: [adyen, stripe],
+    });
+    return { harness, router, adyen, stripe, transactions, cart, source, target, authorizations };
+  }
+
+  it('pays the old-provider leg with the old token and customer, the new-provider leg with the migrated ones', async () => {
+    const { harness, router, adyen, stripe, transactions, cart, source, target, authorizations } = await setUpStoredCard();
+    const mapping = { source, target, status: 'mapped' as const };
+    const executor = createTransactionSplitExecutor({ transactions, router, customerId: 'cus_1', paymentMethod: storedCardLegPaymentMethods(mapping) });
+    const result = await executeSplitPayment(cart, executor, { journal: harness.journal, clock: harness.clock, logger: harness.logger });
+    expect(result).toMatchObject({ status: 'captured', requiresAttention: false });
+    expect(authorizations).toEqual([
+      { provider: oldProvider, paymentMethodToken: source.token, customerReference: 'cus_stripe_1' },
+      { provider: newProvider, paymentMethodToken: target.token, customerReference: 'shopper_adyen_1' },
+    ]);
+    expect(await transactions.payment('cart_s-1')).toMatchObject({ provider: oldProvider, customerReference: 'cus_stripe_1', state: 'captured' });
+    expect(await transactions.payment('cart_s-2')).toMatchObject({ provider: newProvider, customerReference: 'shopper_adyen_1', state: 'captured' });
+    expect(stripe.payments().filter((payment) => payment.merchantReference === 'cart_s-1').map((payment) => payment.state)).toEqual(['captured']);
+    expect(adyen.payments().filter((payment) => payment.merchantReference === 'cart_s-2').map((payment) => payment.state)).toEqual(['captured']);
+  });
+
+  it('stays all or nothing: a card that was not moved cannot pay the new-provider leg, so the old leg is voided', async () => {
+    const { harness, router, stripe, transactions, cart, source, target, authorizations } = await setUpStoredCard();
+    const executor = createTransactionSplitExecutor({ transactions, router, paymentMethod: storedCardLegPaymentMethods({ source, target, status: 'recollect' }) });
+    const result = await executeSplitPayment(cart, executor, { journal: harness.journal, clock: harness.clock, logger: harness.logger });
+    expect(result).toMatchObject({ status: 'authorization_failed', requiresAttention: false });
+    expect(result.legs[1]?.authorize).toEqual({ status: 'failed', detail: 'the customer has no payment method on adyen for leg cart_s-2' });
+    expect(result.legs[0]?.compensation).toEqual({ operation: 'cancel', result: { status: 'succeeded' } });
+    expect(authorizations.map((call) => call.provider)).toEqual([oldProvider]);
+    expect(stripe.payments().find((payment) => payment.merchantReference === 'cart_s-1')?.state).toBe('voided');
+    expect(await router.assignment('cart_s-2')).toBeUndefined();
+  });
+
+  it('voids the old leg when the new provider refuses the leg (a token paid with another customer reference)', async () => {
+    const { harness, router, stripe, transactions, cart, source, target } = await setUpStoredCard();
+    // The bug this guards against: one customer reference for every leg.
+    const executor = createTransactionSplitExecutor({
+      transactions,
+      router,
+      paymentMethod: (leg) => ({ paymentMethodToken: leg.provider === oldProvider ? source.token : target.token, customerReference: source.customerReference }),
+    });
+    const result = await executeSplitPayment(cart, executor, { journal: harness.journal, clock: harness.clock, logger: harness.logger });
+    expect(result.status).toBe('authorization_failed');
+    expect(result.legs[1]?.authorize?.status).toBe('failed');
+    expect(stripe.payments().find((payment) => payment.merchantReference === 'cart_s-1')?.state).toBe('voided');
+  });
+
+  it('gives the stored card nothing on a provider it does not live on, and no target unless it was moved', () => {
+    const source = { provider: oldProvider, token: 'pm_1', customerReference: 'cus_1' };
+    const target = { provider: newProvider, token: 'stored_1', customerReference: 'shopper_1' };
+    const mapped = storedCardLegPaymentMethods({ source, target, status: 'mapped' });
+    expect(mapped({ provider: 'paypal' })).toBeUndefined();
+    expect(mapped({ provider: newProvider })).toEqual({ paymentMethodToken: 'stored_1', customerReference: 'shopper_1' });
+    expect(storedCardLegPaymentMethods({ source, target: undefined, status: 'mapped' })({ provider: newProvider })).toBeUndefined();
+  });
+
+  it('refuses an executor with both or neither of paymentMethod and paymentMethodToken (ConfigurationError)', async () => {
+    const { router, transactions } = await setUpStoredCard();
+    expect(() => createTransactionSplitExecutor({ transactions, router })).toThrow(ConfigurationError);
+    expect(() => createTransactionSplitExecutor({ transactions, router, paymentMethodToken: () => 'tok_visa', paymentMethod: () => undefined })).toThrow(
+      "Option 'paymentMethod' and paymentMethodToken were both given or both missing",
+    );
   });
 });

@@ -5,10 +5,8 @@ import type { ClockV1 } from '../ports/clock/v1/clock.js';
 import { systemClock } from '../ports/clock/v1/system-clock.js';
 import type { JournalV1 } from '../ports/journal/v1/journal.js';
 import type { CardBrand } from '../ports/shared/v1/card.js';
-import type { TransactionResult, TransactionStateManager } from '../transactions/transaction-types.js';
 import { capabilityConstraint, type ProviderCapabilitiesEntry } from './capability-constraints.js';
 import { SplitCartError } from './routing-errors.js';
-import type { RoutingDecision } from './routing-types.js';
 
 /** One line of a cart. */
 export interface SplitCartLine {
@@ -363,53 +361,4 @@ export async function executeSplitPayment(plan: SplitCartPlan, executor: SplitPa
     if (!compensated.includes(leg)) results.push(await step(leg, 'cancel', true, 'compensating'));
   }
   return finish('capture_failed', results);
-}
-
-/** What `createTransactionSplitExecutor` needs. */
-export interface TransactionSplitExecutorOptions {
-  /** The Transaction State Manager (or anything with its four operations). */
-  readonly transactions: Pick<TransactionStateManager, 'authorize' | 'capture' | 'cancel' | 'refund'>;
-  /** The router the TSM selects with: each leg's provider is pinned before its authorization. */
-  readonly router: { pin(input: { paymentId: string; provider: string; reason: string; cohort?: string | undefined }): Promise<RoutingDecision> };
-  /** The provider token of the payment method, per leg (each provider has its own token). */
-  readonly paymentMethodToken: (leg: SplitPaymentLeg) => string;
-  /** The platform's customer id. */
-  readonly customerId?: string | undefined;
-  /** The merchant reference of a leg. @default the leg id */
-  readonly merchantReference?: ((leg: SplitPaymentLeg) => string) | undefined;
-}
-
-/** The status of a TSM result as a leg operation status. */
-function legStatusOf(result: TransactionResult, succeededStates: readonly string[]): SplitLegOperationResult {
-  if (result.status === 'succeeded' && succeededStates.includes(result.payment.state)) return { status: 'succeeded' };
-  if (result.status === 'failed') return { status: 'failed', detail: result.declineReason ?? result.errorCode ?? 'failed' };
-  return { status: 'unknown', detail: `intent ${result.status}, payment ${result.payment.state}` };
-}
-
-/**
- * A split-payment executor on the Transaction State Manager: each leg is a payment of its own (id =
- * leg id), pinned to the leg's provider through the router (`pin`) so the TSM's `select` returns
- * it; authorization with manual capture, then capture, void and refund of the whole leg (sequence 1).
- */
-export function createTransactionSplitExecutor(options: TransactionSplitExecutorOptions): SplitPaymentExecutor {
-  const { transactions, router } = options;
-  const merchantReference = options.merchantReference ?? ((leg: SplitPaymentLeg) => leg.legId);
-  return Object.freeze({
-    authorize: async (leg: SplitPaymentLeg): Promise<SplitLegOperationResult> => {
-      const pinned = await router.pin({ paymentId: leg.legId, provider: leg.provider, reason: `split cart leg: ${leg.reason}`, cohort: 'split-cart' });
-      if (pinned.provider !== leg.provider) return { status: 'failed', detail: `payment ${leg.legId} is already pinned to ${pinned.provider}` };
-      const result = await transactions.authorize({
-        paymentId: leg.legId,
-        merchantReference: merchantReference(leg),
-        amount: leg.amount,
-        paymentMethodToken: options.paymentMethodToken(leg),
-        customerId: options.customerId,
-        captureMethod: 'manual',
-      });
-      return legStatusOf(result, ['authorized']);
-    },
-    capture: async (leg: SplitPaymentLeg) => legStatusOf(await transactions.capture({ paymentId: leg.legId, sequence: 1 }), ['captured']),
-    cancel: async (leg: SplitPaymentLeg) => legStatusOf(await transactions.cancel({ paymentId: leg.legId, sequence: 1 }), ['voided']),
-    refund: async (leg: SplitPaymentLeg) => legStatusOf(await transactions.refund({ paymentId: leg.legId, amount: leg.amount, sequence: 1 }), ['refunded']),
-  });
 }

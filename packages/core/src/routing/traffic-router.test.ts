@@ -3,6 +3,8 @@ import { createMigrationProviderSelector } from '../cutover/migration-provider-s
 import { migrationCollection } from '../cutover/migration-state.js';
 import { Money } from '../money/money.js';
 import type { PaymentGatewayCapabilities } from '../ports/payment-gateway/v1/payment-gateway-capabilities.js';
+import { InMemoryPaymentGateway } from '@paymigrate/testkit';
+import { createTransactionStateManager } from '../transactions/transaction-state-manager.js';
 import type { CohortRule } from './cohort-rules.js';
 import { rolloutBucket } from './rollout-bucket.js';
 import { RouterStatistics } from './router-statistics.js';
@@ -91,7 +93,7 @@ describe('select per phase', () => {
     await router.node.stop();
   });
 
-  it('splits the ramp by bucket: [0, p) goes to the new provider, with the bucket in the reason', async () => {
+  it('splits the ramp by bucket: [0, p) goes to the new provider, with the bucket in the decision', async () => {
     const harness = await createRoutingHarness();
     await harness.rampTo(50);
     const router = await harness.createRouter();
@@ -99,10 +101,10 @@ describe('select per phase', () => {
     const outside = customerWhere(false);
     const newDecision = await router.select(request(inside));
     const bucket = rolloutBucket('default:provider', `cus_${inside}`);
-    expect(newDecision).toMatchObject({ provider: newProvider, kind: 'bucket', cohort: 'default', bucket, experiment: true, reason: `ramp: bucket ${bucket} < 50000 (50 %)` });
+    expect(newDecision).toMatchObject({ provider: newProvider, kind: 'bucket', cohort: 'default', bucket, experiment: true, reason: 'ramp: bucket < 50000 (50 %)' });
     const oldDecision = await router.select(request(outside));
     expect(oldDecision).toMatchObject({ provider: oldProvider, kind: 'bucket', experiment: true });
-    expect(oldDecision.reason).toMatch(/^ramp: bucket \d+ >= 50000 \(50 %\)$/);
+    expect(oldDecision.reason).toBe('ramp: bucket >= 50000 (50 %)');
   });
 
   it('buckets a guest checkout (no customer id) by its payment id', async () => {
@@ -177,7 +179,7 @@ describe('stale configuration and the kill switch', () => {
 });
 
 describe('pinning: one assignment per payment', () => {
-  it('records the first decision and returns it for every later select of the same payment, whatever the routing says now', async () => {
+  it('returns the first decision for every later select or decide of the same payment, whatever the routing says now, and writes nothing', async () => {
     const harness = await createRoutingHarness();
     await harness.rampTo(100);
     const router = await harness.createRouter();
@@ -185,47 +187,100 @@ describe('pinning: one assignment per payment', () => {
     expect(first).toMatchObject({ provider: newProvider, pinned: false });
     await harness.killSwitch.engage({ actor: 'alice', reason: 'INC-42' });
     await settle();
+    expect(router.preview(request(2)).kind).toBe('kill-switch');
     const again = await router.select(request(1));
-    expect(again).toEqual({ ...first, pinned: true, storedPaymentMethod: undefined, bucket: first.bucket });
-    expect(await router.assignment('pay_1')).toMatchObject({ paymentId: 'pay_1', provider: newProvider, reason: first.reason, epoch: first.epoch, kind: 'bucket', nodeId: router.node.nodeId, decidedAt: harness.clock.now() });
-    const record = await harness.memory.get(routingAssignmentCollection, 'pay_1');
-    expect(record?.version).toBe(1);
-    expect(record?.index).toBe(newProvider);
-    expect(await router.assignment('pay_unknown')).toBeUndefined();
+    expect(again).toEqual({ ...first, pinned: true });
+    expect(router.decide(request(1))).toEqual(again);
+    // The TSM's payment record is the durable pin: the router writes no assignment of its own.
+    expect(await harness.memory.count(routingAssignmentCollection)).toBe(0);
+    expect(await router.assignment('pay_1')).toBeUndefined();
     // A pinned answer is not counted twice.
     expect(router.statistics.totals().find((row) => row.provider === newProvider && row.cohort === '*')?.counts.assignments).toBe(1);
     await router.node.stop();
   });
 
-  it('gives two nodes racing on the same payment the same answer', async () => {
+  it('decides synchronously on the cached configuration, counting and remembering like select', async () => {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(50);
+    const router = await harness.createRouter();
+    const inside = customerWhere(true);
+    const decision = router.decide(request(inside));
+    expect(decision).toMatchObject({ provider: newProvider, kind: 'bucket', experiment: true, pinned: false, bucket: rolloutBucket('default:provider', `cus_${inside}`) });
+    expect(await router.select(request(inside))).toEqual({ ...decision, pinned: true });
+    expect(router.statistics.experimentArms(decision.epoch).get(newProvider)?.assignments).toBe(1);
+    expect(() => router.decide({ ...request(1), paymentId: '' })).toThrow(RoutingRequestError);
+    await router.node.stop();
+  });
+
+  it('forgets decisions beyond rememberedDecisions (two generations), deciding anew', async () => {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(100);
+    const router = await harness.createRouter({ rememberedDecisions: 2 });
+    router.decide(request(1));
+    router.decide(request(2));
+    router.decide(request(3));
+    expect(router.decide(request(2)).pinned).toBe(true);
+    await harness.killSwitch.engage({ actor: 'alice', reason: 'INC' });
+    await router.node.refresh();
+    expect(router.decide(request(1))).toMatchObject({ kind: 'kill-switch', pinned: false });
+    await router.node.stop();
+  });
+
+  it('is pinned durably by the Transaction State Manager: a retried authorization never asks the router again', async () => {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(100);
+    const router = await harness.createRouter();
+    const asked: string[] = [];
+    const transactions = createTransactionStateManager({
+      journal: harness.journal,
+      gateways: [new InMemoryPaymentGateway({ provider: newProvider, clock: harness.clock }), new InMemoryPaymentGateway({ provider: oldProvider, clock: harness.clock })],
+      selectProvider: { select: (selection) => (asked.push(selection.paymentId), router.select(selection)) },
+      clock: harness.clock,
+      logger: harness.logger,
+    });
+    const input = { paymentId: 'pay_1', merchantReference: 'order_1', amount: Money.of(1_000, 'EUR'), paymentMethodToken: 'tok_visa', customerId: 'cus_1' };
+    expect((await transactions.authorize(input)).payment.provider).toBe(newProvider);
+    await harness.killSwitch.engage({ actor: 'alice', reason: 'INC' });
+    await router.node.refresh();
+    // Another router (a restarted process) would now say "old provider"; the payment record decides.
+    expect((await transactions.authorize(input)).payment.provider).toBe(newProvider);
+    expect(asked).toEqual(['pay_1']);
+    const payment = await harness.memory.get('payments', 'pay_1');
+    expect(payment?.value).toContain(`"provider":"${newProvider}"`);
+    await router.node.stop();
+  });
+
+  it('answers the durable pin another router recorded first, here and on later selects', async () => {
     const harness = await createRoutingHarness();
     await harness.rampTo(100);
     const first = await harness.createRouter();
     const second = await harness.createRouter();
-    await harness.killSwitch.engage({ actor: 'alice', reason: 'INC' });
-    await first.node.refresh();
-    const answers = await Promise.all([first.select(request(9)), second.select(request(9))]);
-    expect(answers[0]?.provider).toBe(answers[1]?.provider);
-    expect(answers.filter((answer) => answer.pinned)).toHaveLength(1);
+    await first.pin({ paymentId: 'cart-1', provider: 'paypal', reason: 'split cart leg' });
+    expect(await second.pin({ paymentId: 'cart-1', provider: oldProvider, reason: 'late' })).toMatchObject({ provider: 'paypal', pinned: true });
+    expect(await second.select(request('x', { paymentId: 'cart-1' }))).toMatchObject({ provider: 'paypal', pinned: true });
+    // A payment this router decided keeps its statistics labels when a pin finds another assignment.
+    const decided = await second.select(request(7));
+    await first.pin({ paymentId: 'pay_7', provider: 'paypal', reason: 'elsewhere' });
+    expect(await second.pin({ paymentId: 'pay_7', provider: oldProvider, reason: 'late' })).toMatchObject({ provider: 'paypal', pinned: true });
+    expect(second.decide(request(7))).toMatchObject({ provider: 'paypal', pinned: true });
+    expect(second.recordPaid('pay_7')).toBe(true);
+    expect(second.statistics.totals().find((row) => row.provider === decided.provider && row.cohort === '*')?.counts.paid).toBe(1);
+    await first.node.stop();
+    await second.node.stop();
   });
 
-  it('routes nothing unrecorded: a failed assignment write fails the select', async () => {
-    const harness = await createRoutingHarness();
-    const router = await harness.createRouter();
-    harness.journal.writeError = new Error('disk full');
-    await expect(router.select(request(1))).rejects.toThrow('disk full');
-  });
-
-  it('refuses a broken assignment record with RoutingRecordInvalidError', async () => {
+  it('refuses a broken assignment record with RoutingRecordInvalidError, and fails a pin whose write fails', async () => {
     const harness = await createRoutingHarness();
     const router = await harness.createRouter();
     await harness.memory.write({ puts: [{ collection: routingAssignmentCollection, key: 'pay_1', value: '{}', expectedVersion: 0 }] });
-    await expect(router.select(request(1))).rejects.toSatisfy((error: unknown) => RoutingRecordInvalidError.isInstance(error));
+    await expect(router.pin({ paymentId: 'pay_1', provider: oldProvider, reason: 'leg' })).rejects.toSatisfy((error: unknown) => RoutingRecordInvalidError.isInstance(error));
     await harness.memory.write({ puts: [{ collection: routingAssignmentCollection, key: 'pay_2', value: 'x', expectedVersion: 0 }] });
     await expect(router.assignment('pay_2')).rejects.toThrow('its value is not JSON');
     const other = { paymentId: 'pay_4', provider: 'stripe', reason: 'r', kind: 'bucket', epoch: 1, cohort: 'default', experiment: true, decidedAt: 0, nodeId: 'n' };
     await harness.memory.write({ puts: [{ collection: routingAssignmentCollection, key: 'pay_3', value: JSON.stringify(other), expectedVersion: 0 }] });
     await expect(router.assignment('pay_3')).rejects.toThrow("it names payment 'pay_4'");
+    harness.journal.writeError = new Error('disk full');
+    await expect(router.pin({ paymentId: 'pay_5', provider: oldProvider, reason: 'leg' })).rejects.toThrow('disk full');
   });
 
   it.each([undefined, '', 42])('refuses a request with payment id %j (RoutingRequestError)', async (paymentId) => {
@@ -275,7 +330,7 @@ describe('cohort rules', () => {
     const inside = customerWhere(true, 10_000, salt);
     const outside = customerWhere(false, 10_000, salt);
     const bucket = rolloutBucket(salt, `cus_${inside}`);
-    expect(await router.select(request(inside, { country: 'DE' }))).toMatchObject({ provider: newProvider, cohort: 'germany', bucket, reason: `cohort germany: bucket ${bucket} < 10000 (10 %)` });
+    expect(await router.select(request(inside, { country: 'DE' }))).toMatchObject({ provider: newProvider, cohort: 'germany', bucket, reason: 'cohort germany: bucket < 10000 (10 %)' });
     expect((await router.select(request(outside, { country: 'DE' }))).provider).toBe(oldProvider);
     expect((await router.select(request('g', { country: 'DE', customerId: undefined }))).reason).toContain('(guest: by payment id)');
   });

@@ -12,16 +12,16 @@ import type { PaymentGatewayCapabilities } from '../ports/payment-gateway/v1/pay
 import type { PaymentGatewayV1 } from '../ports/payment-gateway/v1/payment-gateway.js';
 import type { PaymentSnapshot } from '../ports/payment-gateway/v1/payment-gateway-types.js';
 import type { ProviderSelector } from '../transactions/provider-selector.js';
-import { capabilityConstraint, type ProviderCapabilitiesEntry } from './capability-constraints.js';
-import { type CohortRule, cohortRulesSchema, findCohortRule } from './cohort-rules.js';
+import type { ProviderCapabilitiesEntry } from './capability-constraints.js';
+import { type CohortRule, cohortRulesSchema } from './cohort-rules.js';
 import { type CircuitAdmission, type CircuitBreakerSettings, circuitBreakerSettingsSchema, defaultCircuitBreakerSettings, ProviderCircuitBreakers } from './provider-circuit-breakers.js';
-import { rolloutBucket, rolloutThreshold } from './rollout-bucket.js';
+import { createRoutingDecisionEngine } from './routing-decision-engine.js';
 import { type ComparisonReport, type RoutingOutcomeKind, RouterStatistics, type StatisticsLabels, type StatisticsQuery } from './router-statistics.js';
 import { decisionOfAssignment, parseRoutingAssignment, routingAssignmentCollection, type RoutingAssignment, routingAssignmentPut } from './routing-assignments.js';
 import { RoutingRequestError } from './routing-errors.js';
-import type { RoutingNode, RoutingView } from './routing-node.js';
+import type { RoutingNode } from './routing-node.js';
 import { clockSchema, loggerSchema, meterSchema } from './routing-option-schemas.js';
-import type { CustomerAttributes, RoutingDecision, RoutingReasonKind, RoutingRequest, TokenLocation, TokenLocator } from './routing-types.js';
+import type { CustomerAttributes, RoutingDecision, RoutingRequest, TokenLocation, TokenLocator } from './routing-types.js';
 
 /** Options of `createTrafficRouter`. Validated once, at construction. */
 export interface TrafficRouterOptions {
@@ -117,18 +117,33 @@ export interface TrafficRouter extends ProviderSelector {
   readonly circuitBreakers: ProviderCircuitBreakers | undefined;
 
   /**
-   * Picks the provider of a NEW payment and records the decision once per payment id (journal
-   * collection `routing-assignments`); a second call for the same payment id returns the recorded
-   * decision (`pinned: true`) whatever the routing says now. Order of the rules: stale configuration
-   * or kill switch -> old provider; a renewal -> the provider holding the customer's token; the
-   * migration phase (prepare, shadow, rolled back -> old; cutover, drain, done -> new); during the
-   * ramp: capability constraints, then the first matching cohort rule, then the default monotone
-   * split; finally the circuit breakers (an open circuit sends the payment to the other provider).
+   * Picks the provider of a NEW payment: runs the hooks (customer attributes; the token locator for
+   * a renewal), then decides like `decide`. A second call for the same payment id in this process
+   * returns the first decision (`pinned: true`) whatever the routing says now, so a caller that asks
+   * before the TSM (to pick the card of that provider) and the TSM agree. Order of the rules: stale
+   * configuration or kill switch -> old provider; a renewal -> the provider holding the customer's
+   * token; the migration phase (prepare, shadow, rolled back -> old; cutover, drain, done -> new);
+   * during the ramp: capability constraints, then the first matching cohort rule, then the default
+   * monotone split; finally the circuit breakers (an open circuit sends the payment to the other
+   * provider when that one takes payments in the phase).
+   *
+   * Nothing is written: the durable pin is the Transaction State Manager's, which journals the
+   * payment with its provider together with the intent (compare-and-set on absence) before any
+   * provider call, and never asks again for that payment. Use `pin` for a decision made elsewhere.
    *
    * @throws RoutingRequestError when `paymentId` is missing.
-   * @throws the journal's error when the assignment cannot be written (nothing is routed unrecorded).
    */
   select(request: RoutingRequest): Promise<RoutingDecision>;
+
+  /**
+   * `select` without the hooks, synchronously: the decision on the node's cached configuration
+   * (an earlier decision for the same payment id in this process wins), counted in the statistics
+   * and remembered; a due circuit trial is taken. The hot path allocates the answer and the
+   * statistics entries only. Nothing is written to the journal.
+   *
+   * @throws RoutingRequestError when `paymentId` is missing.
+   */
+  decide(request: RoutingRequest): RoutingDecision;
 
   /**
    * The decision `select` would make now, from the request alone: nothing is written or counted,
@@ -143,12 +158,13 @@ export interface TrafficRouter extends ProviderSelector {
    */
   readonly rampSelector: RampSelector<RoutingRequest>;
 
-  /** The recorded assignment of a payment, when there is one. */
+  /** The assignment `pin` recorded for a payment, when there is one (`select` records none). */
   assignment(paymentId: string): Promise<RoutingAssignment | undefined>;
 
   /**
-   * Records an assignment decided by the caller (a split-cart leg restricted to a provider), so the
-   * TSM's `select` for that payment id returns it. The assignment recorded first wins.
+   * Records an assignment decided by the caller (a split-cart leg restricted to a provider) durably
+   * (journal collection `routing-assignments`, compare-and-set on absence) and in this process, so
+   * the TSM's `select` for that payment id here returns it. The assignment recorded first wins.
    * @throws RoutingRequestError on an empty field.
    */
   pin(input: PinAssignmentInput): Promise<RoutingDecision>;
@@ -190,7 +206,7 @@ const optionsSchema = z.object({
   customerAttributes: z.custom<(request: RoutingRequest) => CustomerAttributes | undefined>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
   circuitBreaker: z.union([z.literal(false), circuitBreakerSettingsSchema]).optional(),
   statistics: z
-    .custom<RouterStatistics>((value) => isObject(value) && typeof Reflect.get(value, 'recordAssignment') === 'function' && typeof Reflect.get(value, 'experimentArms') === 'function', {
+    .custom<RouterStatistics>((value) => isObject(value) && typeof Reflect.get(value, 'recordAssignment') === 'function' && typeof Reflect.get(value, 'labels') === 'function' && typeof Reflect.get(value, 'experimentArms') === 'function', {
       message: 'must be a RouterStatistics',
     })
     .optional(),
@@ -201,26 +217,12 @@ const optionsSchema = z.object({
   meter: meterSchema.optional(),
 });
 
-/** What a decision is made from besides the request. */
-interface DecisionInputs {
-  readonly request: RoutingRequest;
-  /** The customer's stored token, for a renewal. */
-  readonly token: TokenLocation | undefined;
-  /** Asks the circuit of a provider. */
-  readonly admit: (provider: string) => CircuitAdmission;
-}
-
-/** The two providers of the migration and the epoch a decision is made on. */
-interface MigrationProviders {
-  readonly fromProvider: string;
-  readonly toProvider: string;
-  readonly epoch: number;
-}
-
 /** What the router remembers of a decision to attribute outcomes to it. */
 interface Remembered {
   readonly labels: StatisticsLabels;
   readonly merchantReference: string | undefined;
+  /** The decision itself: `select` and `decide` answer it again for the same payment id. */
+  readonly decision: RoutingDecision;
 }
 
 /**
@@ -272,16 +274,6 @@ interface RouterInstruments {
   readonly circuitTransitions: Counter;
 }
 
-/** The other provider of a migration. */
-function otherProvider(provider: string, fromProvider: string, toProvider: string): string {
-  return provider === toProvider ? fromProvider : toProvider;
-}
-
-/** How a percentage split decided, in words. */
-function splitReason(label: string, bucket: number, threshold: number, percent: number): string {
-  return bucket < threshold ? `${label}: bucket ${bucket} < ${threshold} (${percent} %)` : `${label}: bucket ${bucket} >= ${threshold} (${percent} %)`;
-}
-
 /** Classifies an error thrown by an authorization call. */
 function classifyAuthorizationError(error: unknown): Pick<RoutingOutcomeInput, 'outcome' | 'declineReason' | 'errorCode' | 'countsForCircuit'> {
   if (PaymentDeclinedError.isInstance(error)) return { outcome: 'declined', declineReason: error.declineReason };
@@ -326,8 +318,7 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
   const logger = parsed.logger ?? createLogger({ name: 'paymigrate.routing' });
   const statistics = parsed.statistics ?? new RouterStatistics({ clock });
   const salt = parsed.salt ?? node.migrationId;
-  const providerSalt = `${salt}:provider`;
-  const capabilities = new Map<string, PaymentGatewayCapabilities>((parsed.gateways ?? []).map((entry) => [entry.provider, entry.capabilities]));
+    const capabilities = new Map<string, PaymentGatewayCapabilities>((parsed.gateways ?? []).map((entry) => [entry.provider, entry.capabilities]));
   const meter = parsed.meter ?? defaultMeter();
   const instruments: RouterInstruments = {
     decisions: meter.createCounter('paymigrate.routing.decisions', { description: 'Routing decisions for new payments (checkouts), by provider, cohort and kind.' }),
@@ -353,120 +344,12 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
 
   const remembered = new RecentDecisions(rememberedDecisions);
 
-  const remember = (paymentId: string, merchantReference: string | undefined, labels: StatisticsLabels): void => {
-    remembered.remember(paymentId, { labels, merchantReference });
-  };
-
   const admitForSelect = (provider: string): CircuitAdmission => circuitBreakers?.admit(provider) ?? 'closed';
   const admitForPreview = (provider: string): CircuitAdmission => (circuitBreakers === undefined || circuitBreakers.state(provider) === 'closed' ? 'closed' : 'refused');
   const circuitsClosed = (first: string, second: string): boolean =>
     circuitBreakers === undefined || (circuitBreakers.state(first) === 'closed' && circuitBreakers.state(second) === 'closed');
 
-  const route = (provider: string, reason: string, kind: RoutingReasonKind, epoch: number, extra: Partial<RoutingDecision> = {}): RoutingDecision => ({
-    provider,
-    reason,
-    kind,
-    epoch,
-    cohort: 'default',
-    experiment: false,
-    pinned: false,
-    ...extra,
-  });
-
-  /** Applies the circuit breakers to a decision whose provider may fail over to the other one. */
-  const withCircuit = (decision: RoutingDecision, state: MigrationProviders, inputs: DecisionInputs): RoutingDecision => {
-    const admission = inputs.admit(decision.provider);
-    if (admission === 'closed') {
-      return decision.experiment && !circuitsClosed(state.fromProvider, state.toProvider) ? { ...decision, experiment: false } : decision;
-    }
-    if (admission === 'trial') return { ...decision, reason: `${decision.reason} (circuit trial)`, experiment: false };
-    const other = otherProvider(decision.provider, state.fromProvider, state.toProvider);
-    const otherConstraint = capabilityConstraint(other, capabilities.get(other), inputs.request);
-    if (otherConstraint === undefined && inputs.admit(other) !== 'refused') {
-      return { ...decision, provider: other, reason: `circuit open: ${decision.provider}`, kind: 'circuit-open', experiment: false };
-    }
-    return { ...decision, reason: `${decision.reason}; circuit open on ${decision.provider} and no other provider can take it`, experiment: false };
-  };
-
-  /** The ramp decision for `percent` (before the circuit breakers). */
-  const rampDecision = (state: MigrationProviders, percent: number, inputs: DecisionInputs): RoutingDecision => {
-    const { request } = inputs;
-    const { fromProvider: oldProvider, toProvider: newProvider, epoch } = state;
-    const constraint = capabilityConstraint(newProvider, capabilities.get(newProvider), request);
-    if (constraint !== undefined) return route(oldProvider, constraint, 'capability', epoch, { cohort: 'capability' });
-    const guest = request.customerId === undefined || request.customerId === '';
-    const customerKey = guest ? request.paymentId : (request.customerId as string);
-    const keyNote = guest ? ' (guest: by payment id)' : '';
-    const rule = findCohortRule(cohortRules, request);
-    if (rule !== undefined) {
-      if (rule.route === 'old' || rule.route === 'new') {
-        return route(rule.route === 'old' ? oldProvider : newProvider, `cohort ${rule.name}`, 'cohort', epoch, { cohort: rule.name });
-      }
-      const bucket = rolloutBucket(`${salt}:cohort-${rule.name}`, customerKey);
-      const threshold = rolloutThreshold(rule.route.percent);
-      return route(bucket < threshold ? newProvider : oldProvider, `${splitReason(`cohort ${rule.name}`, bucket, threshold, rule.route.percent)}${keyNote}`, 'cohort', epoch, {
-        cohort: rule.name,
-        bucket,
-      });
-    }
-    const bucket = rolloutBucket(providerSalt, customerKey);
-    const threshold = rolloutThreshold(percent);
-    // The hot path of a ramp: one object, no spreads.
-    return {
-      provider: bucket < threshold ? newProvider : oldProvider,
-      reason: `${splitReason('ramp', bucket, threshold, percent)}${keyNote}`,
-      kind: 'bucket',
-      epoch,
-      cohort: 'default',
-      bucket,
-      experiment: true,
-      pinned: false,
-    };
-  };
-
-  /** A renewal goes where its token lives; `undefined` when the request is not a renewal with a known token. */
-  const renewalDecision = (state: MigrationProviders | undefined, inputs: DecisionInputs, epoch: number): RoutingDecision | undefined => {
-    const { token } = inputs;
-    if (inputs.request.isRenewal !== true || token === undefined) return undefined;
-    const known = token.provider === fromProvider || token.provider === state?.toProvider;
-    if (!known) {
-      return route(fromProvider, `subscription renewal: the token lives on '${token.provider}', which is not part of the migration`, 'renewal', epoch, { cohort: 'renewal' });
-    }
-    return route(token.provider, `subscription renewal: token on ${token.provider}`, 'renewal', epoch, { cohort: 'renewal', storedPaymentMethod: token });
-  };
-
-  const decide = (view: RoutingView, inputs: DecisionInputs): RoutingDecision => {
-    const snapshot = view.snapshot;
-    if (view.stale || snapshot === undefined) return route(fromProvider, migrationSelectionReasons.stale, 'stale-config', snapshot?.migration?.epoch ?? 0);
-    const state = snapshot.migration;
-    const epoch = state?.epoch ?? 0;
-    const control = snapshot.control;
-    if (control?.killSwitchEngaged === true) {
-      return route(fromProvider, `kill switch engaged (${control.lastChange.actor}: ${control.lastChange.reason})`, 'kill-switch', epoch, { cohort: 'kill-switch' });
-    }
-    if (state !== undefined && state.fromProvider !== fromProvider) {
-      return route(fromProvider, `${migrationSelectionReasons.stale}: the journaled migration moves away from '${state.fromProvider}', not '${fromProvider}'`, 'stale-config', epoch);
-    }
-    const renewal = renewalDecision(state, inputs, epoch);
-    if (renewal !== undefined) return renewal;
-    if (state === undefined) return route(fromProvider, migrationSelectionReasons.notStarted, 'not-started', 0);
-    switch (state.phase) {
-      case 'prepare':
-      case 'shadow':
-        return route(state.fromProvider, `phase ${state.phase}`, 'phase', epoch);
-      case 'rolled_back':
-        return route(state.fromProvider, migrationSelectionReasons.rolledBack, 'rolled-back', epoch);
-      case 'cutover':
-      case 'drain':
-      case 'done': {
-        const constraint = capabilityConstraint(state.toProvider, capabilities.get(state.toProvider), inputs.request);
-        if (constraint !== undefined) return withCircuit(route(state.fromProvider, constraint, 'capability', epoch, { cohort: 'capability' }), state, inputs);
-        return withCircuit(route(state.toProvider, `phase ${state.phase}`, 'phase', epoch), state, inputs);
-      }
-      case 'ramp':
-        return withCircuit(rampDecision(state, state.rampPercent, inputs), state, inputs);
-    }
-  };
+  const engine = createRoutingDecisionEngine({ fromProvider, capabilities, cohortRules, salt, circuitsClosed });
 
   const requirePaymentId = (request: RoutingRequest): void => {
     if (!isObject(request) || typeof request.paymentId !== 'string' || request.paymentId === '') {
@@ -503,11 +386,19 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     }
   };
 
+  /** Counts a decision and remembers it for this payment id (the in-process pin `decide` answers again). */
   const countDecision = (paymentId: string, merchantReference: string | undefined, decision: RoutingDecision): void => {
-    const labels: StatisticsLabels = { provider: decision.provider, cohort: decision.cohort, epoch: decision.epoch, experiment: decision.experiment };
+    const labels = statistics.labels(decision.provider, decision.cohort, decision.epoch, decision.experiment);
     statistics.recordAssignment(labels);
     instruments.decisions.add(1, { provider: decision.provider, cohort: decision.cohort, kind: decision.kind });
-    remember(paymentId, merchantReference, labels);
+    remembered.remember(paymentId, { labels, merchantReference, decision });
+  };
+
+  /** The decision made earlier in this process for `paymentId` (`pinned: true`), if it is still remembered. */
+  const earlierDecision = (paymentId: string): RoutingDecision | undefined => {
+    const known = remembered.get(paymentId)?.decision;
+    if (known === undefined) return undefined;
+    return known.pinned ? known : { ...known, pinned: true };
   };
 
   const readAssignment = async (paymentId: string): Promise<RoutingAssignment | undefined> => {
@@ -540,38 +431,56 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     nodeId: node.nodeId,
   });
 
+  /** The decision on the node's configuration now: its fresh snapshot, else the fail-safe with the last epoch seen. */
+  const decideNow = (request: RoutingRequest, token: TokenLocation | undefined, admit: (provider: string) => CircuitAdmission): RoutingDecision => {
+    const snapshot = node.freshSnapshot();
+    const staleEpoch = snapshot === undefined ? (node.view().snapshot?.migration?.epoch ?? 0) : 0;
+    return engine.decide(snapshot, staleEpoch, request, token, admit);
+  };
+
+  /** The decision for a request whose hooks have run: an earlier one for the payment, or a new one (counted and remembered). */
+  const decideAndRemember = (request: RoutingRequest, token: TokenLocation | undefined): RoutingDecision => {
+    const earlier = earlierDecision(request.paymentId);
+    if (earlier !== undefined) return earlier;
+    const decision = decideNow(request, token, admitForSelect);
+    countDecision(request.paymentId, request.merchantReference, decision);
+    return decision;
+  };
+
+  const decide = (request: RoutingRequest): RoutingDecision => {
+    requirePaymentId(request);
+    return decideAndRemember(request, undefined);
+  };
+
   const select = async (request: RoutingRequest): Promise<RoutingDecision> => {
     requirePaymentId(request);
+    const earlier = earlierDecision(request.paymentId);
+    if (earlier !== undefined) return earlier;
     // Awaits only what is needed: the common case (a cached configuration, no hooks) decides synchronously.
-    const cached = node.view();
-    const view = cached.snapshot === undefined ? await node.ensureView() : cached;
+    if (node.view().snapshot === undefined) await node.ensureView();
     const enriched = customerAttributes === undefined ? request : await withAttributes(request);
     const token = request.isRenewal === true && tokenLocator !== undefined ? await locateToken(enriched) : undefined;
-    const decision = decide(view, { request: enriched, token, admit: admitForSelect });
-    const recorded = await record(assignmentOf(request.paymentId, decision), decision);
-    if (recorded.recorded) countDecision(request.paymentId, request.merchantReference, decision);
-    return recorded.decision;
+    return decideAndRemember(enriched, token);
   };
 
   const preview = (request: RoutingRequest): RoutingDecision => {
     requirePaymentId(request);
-    return decide(node.view(), { request, token: undefined, admit: admitForPreview });
+    return decideNow(request, undefined, admitForPreview);
   };
 
   const rampSelector: RampSelector<RoutingRequest> = async (request: RoutingRequest, percent: number, context: RampSelectionContext) => {
     requirePaymentId(request);
     const view = await node.ensureView();
     const enriched = await withAttributes(request);
-    const inputs: DecisionInputs = { request: enriched, token: await locateToken(enriched), admit: admitForSelect };
+    const token = await locateToken(enriched);
     const control = view.snapshot?.control;
     let decision: RoutingDecision;
     if (view.stale) {
-      decision = route(context.fromProvider, migrationSelectionReasons.stale, 'stale-config', context.epoch);
+      decision = engine.route(context.fromProvider, migrationSelectionReasons.stale, 'stale-config', context.epoch);
     } else if (control?.killSwitchEngaged === true) {
-      decision = route(context.fromProvider, `kill switch engaged (${control.lastChange.actor}: ${control.lastChange.reason})`, 'kill-switch', context.epoch, { cohort: 'kill-switch' });
+      decision = engine.killSwitchDecision(control, context.epoch);
     } else {
-      const state: MigrationProviders = { fromProvider: context.fromProvider, toProvider: context.toProvider, epoch: context.epoch };
-      decision = renewalDecision(state, inputs, context.epoch) ?? withCircuit(rampDecision(state, percent, inputs), state, inputs);
+      decision = engine.decideRamp({ fromProvider: context.fromProvider, toProvider: context.toProvider, epoch: context.epoch }, percent, enriched, token, admitForSelect);
     }
     countDecision(request.paymentId, request.merchantReference, decision);
     return { provider: decision.provider, reason: decision.reason };
@@ -582,11 +491,16 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
       if (typeof input[field] !== 'string' || input[field] === '') throw new RoutingRequestError({ field, problem: 'must be a non-empty string' });
     }
     const view = node.view();
-    const decision = route(input.provider, input.reason, 'assigned', view.snapshot?.migration?.epoch ?? 0, { cohort: input.cohort ?? 'assigned' });
+    const decision = engine.route(input.provider, input.reason, 'assigned', view.snapshot?.migration?.epoch ?? 0, { cohort: input.cohort ?? 'assigned' });
     const recorded = await record(assignmentOf(input.paymentId, decision), decision);
     if (recorded.recorded) countDecision(input.paymentId, undefined, decision);
+    else remembered.remember(input.paymentId, { labels: rememberedLabels(input.paymentId, recorded.decision), merchantReference: undefined, decision: recorded.decision });
     return recorded.decision;
   };
+
+  /** The labels an already counted decision keeps (the ones remembered, else the decision's own). */
+  const rememberedLabels = (paymentId: string, decision: RoutingDecision): StatisticsLabels =>
+    remembered.get(paymentId)?.labels ?? { provider: decision.provider, cohort: decision.cohort, epoch: decision.epoch, experiment: decision.experiment };
 
   const labelsOf = (input: RoutingOutcomeInput): StatisticsLabels => {
     const paymentId = input.paymentId ?? (input.merchantReference === undefined ? undefined : remembered.paymentOf(input.merchantReference));
@@ -675,6 +589,7 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     statistics,
     circuitBreakers,
     select,
+    decide,
     preview,
     rampSelector,
     assignment: readAssignment,

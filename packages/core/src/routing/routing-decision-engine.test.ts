@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { MigrationState } from '../cutover/migration-state.js';
+import { Money } from '../money/money.js';
+import { rolloutBucket } from './rollout-bucket.js';
+import { createRoutingDecisionEngine } from './routing-decision-engine.js';
+import type { RoutingSnapshot } from './routing-node.js';
+import type { RoutingRequest } from './routing-types.js';
+
+const admitAll = () => 'closed' as const;
+
+/** A snapshot of a migration from stripe to adyen in `phase`. */
+function snapshotOf(phase: MigrationState['phase'], rampPercent = 0, epoch = 3): RoutingSnapshot {
+  const migration = { migrationId: 'default', fromProvider: 'stripe', toProvider: 'adyen', phase, epoch, rampPercent, rolledBack: false, history: [], createdAt: 0, updatedAt: 0 } as MigrationState;
+  return { migration, control: undefined, readAt: 0, sequence: 1 };
+}
+
+/** A request of customer `cus_<id>`, or of a guest (no customer id). */
+function request(id: number, options: { guest?: boolean; country?: string } = {}): RoutingRequest {
+  const customerId = options.guest === true ? undefined : `cus_${id}`;
+  return { paymentId: `pay_${id}`, merchantReference: `o_${id}`, amount: Money.of(100, 'EUR'), currency: 'EUR', customerId, country: options.country };
+}
+
+const engine = createRoutingDecisionEngine({
+  fromProvider: 'stripe',
+  capabilities: new Map(),
+  cohortRules: [{ name: 'germany', match: { countries: ['DE'] }, route: { percent: 50 } }],
+  salt: 'shop',
+  circuitsClosed: () => true,
+});
+
+describe('createRoutingDecisionEngine', () => {
+  it('splits a cohort by its own salt, for customers and guests on both sides', () => {
+    const seen = new Set<string>();
+    for (let id = 0; id < 200 && seen.size < 4; id += 1) {
+      const guest = id % 2 === 0;
+      const decision = engine.decide(snapshotOf('ramp', 0), 0, request(id, { guest, country: 'DE' }), undefined, admitAll);
+      const bucket = rolloutBucket('shop:cohort-germany', guest ? `pay_${id}` : `cus_${id}`);
+      expect(decision).toMatchObject({ cohort: 'germany', bucket, provider: bucket < 50_000 ? 'adyen' : 'stripe' });
+      expect(decision.reason).toBe(`cohort germany: bucket ${bucket < 50_000 ? '<' : '>='} 50000 (50 %)${guest ? ' (guest: by payment id)' : ''}`);
+      seen.add(`${guest}-${bucket < 50_000}`);
+    }
+    expect(seen.size).toBe(4);
+  });
+
+  it('makes the reasons of a percentage once, and keeps at most 64 percentages', () => {
+    const first = engine.decide(snapshotOf('ramp', 10), 0, request(1), undefined, admitAll);
+    for (let percent = 11; percent < 11 + 70; percent += 1) engine.decide(snapshotOf('ramp', percent), 0, request(1), undefined, admitAll);
+    const again = engine.decide(snapshotOf('ramp', 10), 0, request(1), undefined, admitAll);
+    expect(again.reason).toBe(first.reason);
+  });
+
+  it('reuses the fail-safe decision of an epoch and the phase decision of a state', () => {
+    expect(engine.decide(undefined, 7, request(1), undefined, admitAll)).toBe(engine.decide(undefined, 7, request(2), undefined, admitAll));
+    for (let epoch = 0; epoch < 70; epoch += 1) expect(engine.decide(undefined, epoch, request(1), undefined, admitAll)).toMatchObject({ provider: 'stripe', kind: 'stale-config', epoch });
+    const cutover = snapshotOf('cutover');
+    const decision = engine.decide(cutover, 0, request(1), undefined, admitAll);
+    expect(engine.decide(cutover, 0, request(2), undefined, admitAll)).toBe(decision);
+    expect(decision).toMatchObject({ provider: 'adyen', reason: 'phase cutover', kind: 'phase', epoch: 3 });
+  });
+});
