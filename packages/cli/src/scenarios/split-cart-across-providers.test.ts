@@ -1,4 +1,13 @@
-import { createTransactionSplitExecutor, executeSplitPayment, Money, planSplitCart, type SplitPaymentResult } from '@paymigrate/core';
+import {
+  createTransactionSplitExecutor,
+  executeSplitPayment,
+  type LegPaymentMethod,
+  Money,
+  planSplitCart,
+  type SplitPaymentLeg,
+  type SplitPaymentResult,
+  storedCardLegPaymentMethods,
+} from '@paymigrate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drainPhase } from '../rehearsal/phase-drain.js';
 import { openScenario, type Scenario } from './__fixtures__/scenario-rehearsal.js';
@@ -14,7 +23,7 @@ afterEach(async () => {
 const approvedTokens: Readonly<Record<string, string>> = { stripe: 'pm_card_visa', paypal: 'test-visa-approved' };
 
 describe('scenario: a shopping cart split across providers during the migration', () => {
-  it('charges each leg at its own provider, all or nothing, and compensates a failed leg', async () => {
+  it('charges each leg at its own provider (one-off or stored card), all or nothing, and compensates a failed leg', async () => {
     scenario = await openScenario({ from: 'stripe', to: 'paypal' });
     const { context } = scenario;
     const { runtime } = context;
@@ -23,7 +32,9 @@ describe('scenario: a shopping cart split across providers during the migration'
     const providers = [...runtime.gateways.values()].map((gateway) => ({ provider: gateway.provider, capabilities: gateway.capabilities }));
     const customerId = context.customers.all()[0]?.customerId ?? 'cust-00001';
 
-    const checkoutSplit = async (cartId: string, tokens: Readonly<Record<string, string>>): Promise<SplitPaymentResult> => {
+    /** One-off card tokens per provider (a guest collecting a card with each provider's client library). */
+    const oneOff = (tokens: Readonly<Record<string, string>>) => (leg: SplitPaymentLeg): LegPaymentMethod => ({ paymentMethodToken: tokens[leg.provider] ?? '' });
+    const checkoutSplit = async (cartId: string, paymentMethod: (leg: SplitPaymentLeg) => LegPaymentMethod | undefined): Promise<SplitPaymentResult> => {
       const decision = await runtime.routing.decide({
         paymentId: `${cartId}-route`,
         merchantReference: `ref-${cartId}`,
@@ -46,7 +57,7 @@ describe('scenario: a shopping cart split across providers during the migration'
       const executor = createTransactionSplitExecutor({
         transactions: runtime.transactions,
         router: runtime.routing.router,
-        paymentMethodToken: (leg) => tokens[leg.provider] ?? '',
+        paymentMethod,
         customerId,
         merchantReference: (leg) => `ref-${leg.legId}`,
       });
@@ -70,7 +81,7 @@ describe('scenario: a shopping cart split across providers during the migration'
       return result;
     };
 
-    const captured = await checkoutSplit('cart-split-1', approvedTokens);
+    const captured = await checkoutSplit('cart-split-1', oneOff(approvedTokens));
     expect(captured.status).toBe('captured');
     expect(captured.requiresAttention).toBe(false);
     const legProviders = new Set(captured.legs.map(({ leg }) => leg.provider));
@@ -82,13 +93,32 @@ describe('scenario: a shopping cart split across providers during the migration'
     }
 
     // The PayPal leg is declined: every other leg's authorization is voided, nothing is charged.
-    const declined = await checkoutSplit('cart-split-2', { ...approvedTokens, paypal: 'test-visa-insufficient-funds' });
+    const declined = await checkoutSplit('cart-split-2', oneOff({ ...approvedTokens, paypal: 'test-visa-insufficient-funds' }));
+
+    // A returning customer pays with the card stored at Stripe, migrated to PayPal: each leg pays
+    // with its provider's own token and customer (the Stripe customer and card, the PayPal vault
+    // token and customer the migration produced), so nobody re-types a card.
+    const stored = context.customers.all().find((customer) => customer.customerId === customerId);
+    const source = stored?.cards.stripe;
+    const target = stored?.cards.paypal;
+    expect(source).toBeDefined();
+    expect(target).toBeDefined();
+    const storedCard = storedCardLegPaymentMethods({
+      status: 'mapped',
+      source: { provider: 'stripe', token: source?.token ?? '', customerReference: source?.customerReference ?? '' },
+      target: { provider: 'paypal', token: target?.token ?? '', customerReference: target?.customerReference ?? '' },
+    });
+    const storedCart = await checkoutSplit('cart-split-3', storedCard);
+    expect(storedCart.status).toBe('captured');
+    for (const { leg } of storedCart.legs) {
+      expect(await runtime.transactions.payment(leg.legId)).toMatchObject({ provider: leg.provider, state: 'captured' });
+    }
     expect(declined.status).toBe('authorization_failed');
     expect(declined.requiresAttention).toBe(false);
 
     await scenario.phase('drain', drainPhase);
     const truth = await context.world.call('truth', {});
-    for (const { leg } of captured.legs) {
+    for (const { leg } of [...captured.legs, ...storedCart.legs]) {
       const facts = truth.payments.filter((fact) => fact.merchantReference === `ref-${leg.legId}`);
       expect(facts).toHaveLength(1);
       expect(facts[0]).toMatchObject({ provider: leg.provider, capturedMinor: Number(leg.amount.toJSON().minorUnits) });
