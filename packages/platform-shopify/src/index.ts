@@ -1,8 +1,8 @@
 // Public surface of the Shopify commerce platform adapter.
-export { mapShopifyOrderState, openFinancialStatuses, type ShopifyOrderStatuses } from './map-shopify-order-state.js';
 export type { ShopifyPaymentPlan, ShopifyRefundLine } from './plan-shopify-payment.js';
 export type { ShopifyThrottleStatus } from './shopify-admin-client.js';
 export { routeShop } from './shopify-fetch.js';
+export { openFinancialStatuses } from './shopify-open-orders.js';
 export { parseShopifyPlatformOptions, shopifyApiVersion, type ResolvedShopifyPlatformOptions, type ShopifyPlatformOptions } from './shopify-options.js';
 export {
   createShopifyPlatform,

@@ -1,5 +1,6 @@
 import { InvalidRequestError, Money, type PlatformPaymentUpdate, UnsupportedOperationError } from '@paymigrate/core';
 import type { ShopifyAttemptEvidence } from './shopify-idempotency-ledger.js';
+import type { ShopifyGatewayRoleOf } from './shopify-gateways.js';
 import { shopifyComponent } from './shopify-options.js';
 import type { ShopifyOrderView, ShopifyTransactionView } from './shopify-order.js';
 
@@ -16,18 +17,24 @@ export interface ShopifyRefundLine {
  * | update | Shopify |
  * |---|---|
  * | `authorization` | nothing to send: Shopify records authorizations itself (the payments app resolves the payment session); the adapter confirms the order holds a successful authorization of that amount, else `UnsupportedOperationError` |
- * | `capture`, an authorization can still be captured | `orderCapture` on it (the one whose reference matches, else the oldest that covers the amount), `finalCapture` when it captures the rest |
- * | `capture`, no authorization, the whole outstanding amount | `orderMarkAsPaid` (a manual sale) |
+ * | `capture`, an authorization on the holder's gateway can still be captured | `orderCapture` on it (the one whose reference matches, else the oldest that covers the amount), `finalCapture` when it captures the rest |
+ * | `capture`, only authorizations on another provider's gateway can be captured | `UnsupportedOperationError`: `orderCapture` would capture a second time through that gateway, and Shopify refuses `orderMarkAsPaid` while an authorization is open |
+ * | `capture`, no authorization, the whole outstanding amount | `orderMarkAsPaid` (a manual sale: recorded, no money moves) |
  * | `capture`, no authorization, less than outstanding | `UnsupportedOperationError` (2025-01 records no partial manual payment) |
- * | `refund` | `refundCreate` with money transactions against the captures or sales (the matching one first, then oldest first), never line items or a restock |
+ * | `refund`, the holder's or manual payments cover it | `refundCreate` with money transactions against those captures or sales (the matching one first, then oldest first), never line items or a restock |
+ * | `refund`, they do not (the order was paid through another provider's gateway) | `refundCreate` without transactions: a refund record whose note says what was refunded where; no money moves |
  * | `void`, an open authorization and nothing captured | `orderCancel` (Shopify voids open authorizations when it cancels) |
  * | `void` after a partial capture | `UnsupportedOperationError` (2025-01 releases the rest only with a final capture or by cancelling the whole order) |
+ *
+ * The holder's gateway is the gateway of the provider that holds the payment (`gatewayRoles`,
+ * `ShopifyPlatformOptions.gatewayProviders`); a manual gateway moves no money and may be used too.
  */
 export type ShopifyPaymentPlan =
   | { readonly type: 'none' }
   | { readonly type: 'capture'; readonly parentTransactionId: string; readonly amount: Money; readonly finalCapture: boolean }
   | { readonly type: 'mark-as-paid' }
   | { readonly type: 'refund'; readonly lines: readonly ShopifyRefundLine[] }
+  | { readonly type: 'refund-record'; readonly gateways: readonly string[] }
   | { readonly type: 'void' };
 
 const authorizationKinds: ReadonlySet<string> = new Set(['AUTHORIZATION', 'EMV_AUTHORIZATION']);
@@ -68,15 +75,21 @@ function received(view: ShopifyOrderView): Money {
   );
 }
 
+/** The distinct gateways of some transactions, in order. */
+function gatewaysOf(transactions: readonly ShopifyTransactionView[]): string[] {
+  return [...new Set(transactions.map((transaction) => transaction.gateway))];
+}
+
 /**
  * Chooses the Shopify mutation for a payment update (see `ShopifyPaymentPlan`), checking what
- * Shopify would refuse first so a refusal names the reason.
+ * Shopify would refuse first so a refusal names the reason. `roleOf` tells which transactions'
+ * gateways may be used without moving money a second time.
  *
  * @throws InvalidRequestError for another currency, a non-positive amount, a cancelled order,
  *   more than can be captured or refunded, or nothing to void.
- * @throws UnsupportedOperationError for what the Admin API 2025-01 cannot record.
+ * @throws UnsupportedOperationError for what the Admin API 2025-01 cannot record (without moving money).
  */
-export function planShopifyPayment(view: ShopifyOrderView, input: PlatformPaymentUpdate): ShopifyPaymentPlan {
+export function planShopifyPayment(view: ShopifyOrderView, input: PlatformPaymentUpdate, roleOf: ShopifyGatewayRoleOf): ShopifyPaymentPlan {
   const { order } = view;
   if (input.amount.currency !== view.currency) {
     throw invalid(`Order '${order.orderId}' is in ${view.currency}, the ${input.kind} in ${input.amount.currency}.`, 'amount');
@@ -101,13 +114,22 @@ export function planShopifyPayment(view: ShopifyOrderView, input: PlatformPaymen
     }
     case 'capture': {
       if (cancelled) throw invalid(`Order '${order.orderId}' is cancelled: nothing can be captured on it.`, 'orderId');
-      const authorizations = capturableAuthorizations(view);
+      const capturable = capturableAuthorizations(view);
+      const authorizations = capturable.filter((entry) => roleOf(entry.authorization) !== 'other');
       if (authorizations.length > 0) {
         const chosen =
           authorizations.find((entry) => entry.authorization.providerReference === input.providerReference) ??
           authorizations.find((entry) => entry.remaining.greaterThanOrEqual(input.amount)) ??
           (authorizations[0] as (typeof authorizations)[number]);
         return { type: 'capture', parentTransactionId: chosen.authorization.id, amount: input.amount, finalCapture: input.amount.greaterThanOrEqual(chosen.remaining) };
+      }
+      if (capturable.length > 0) {
+        const gateways = gatewaysOf(capturable.map((entry) => entry.authorization)).join("', '");
+        throw new UnsupportedOperationError({
+          component: shopifyComponent,
+          operation: `recording a capture made at ${input.provider} on an order whose open authorization is on gateway '${gateways}'`,
+          reason: `orderCapture would capture a second time through gateway '${gateways}', which is not ${input.provider}, and Shopify refuses orderMarkAsPaid while an authorization is open; void that authorization at its provider (or cancel it in Shopify's admin) and replay, or map the gateway to ${input.provider} with the gatewayProviders option if it is the same account`,
+        });
       }
       const outstanding = order.total.subtract(received(view));
       if (!outstanding.isPositive()) throw invalid(`Order '${order.orderId}' is fully paid: nothing is left to capture.`, 'amount');
@@ -127,9 +149,15 @@ export function planShopifyPayment(view: ShopifyOrderView, input: PlatformPaymen
       if (input.amount.greaterThan(refundable)) {
         throw invalid(`Cannot record a refund of ${input.amount.toString()} on order '${order.orderId}': only ${refundable.toString()} of what was captured is not refunded yet.`, 'amount');
       }
+      const usable = payments.filter((entry) => roleOf(entry.payment) !== 'other');
+      const usableTotal = usable.reduce((total, entry) => total.add(entry.refundable), Money.zero(view.currency));
+      if (input.amount.greaterThan(usableTotal)) {
+        // Refunding through another provider's gateway would refund the customer twice: record only.
+        return { type: 'refund-record', gateways: gatewaysOf(payments.filter((entry) => roleOf(entry.payment) === 'other').map((entry) => entry.payment)) };
+      }
       const ordered = [
-        ...payments.filter((entry) => entry.payment.providerReference === input.providerReference),
-        ...payments.filter((entry) => entry.payment.providerReference !== input.providerReference),
+        ...usable.filter((entry) => entry.payment.providerReference === input.providerReference),
+        ...usable.filter((entry) => entry.payment.providerReference !== input.providerReference),
       ];
       const lines: ShopifyRefundLine[] = [];
       let left = input.amount;

@@ -33,7 +33,7 @@ async function closedPort(): Promise<number> {
 
 describe('the adapter against a fake shop served over loopback HTTP (apiOrigin)', () => {
   it('reads and writes through the library, its https store URL routed to http://127.0.0.1', async () => {
-    const orderId = fake.addOrder({ total: euros(5000), financialStatus: 'AUTHORIZED' });
+    const orderId = fake.addOrder({ total: euros(5000), financialStatus: 'AUTHORIZED', gateway: 'stripe' });
     const adapter = platform(server.url);
     expect((await adapter.getOrder({ orderId }))?.canonicalState).toBe('authorized');
     expect((await adapter.recordPayment(paymentUpdate(orderId, 'capture', euros(5000)))).canonicalState).toBe('paid');

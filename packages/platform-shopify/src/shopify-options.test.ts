@@ -29,6 +29,7 @@ describe('options', () => {
       cancelPollIntervalMilliseconds: 500,
       cancelMaxPolls: 10,
       restockOnCancel: true,
+      gatewayProviders: new Map(),
       maximumPageSize: 50,
       hostName: 'localhost',
       clock: systemClock,

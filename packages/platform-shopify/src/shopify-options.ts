@@ -64,6 +64,19 @@ export interface ShopifyPlatformOptions {
       }
     | undefined;
   /**
+   * Which paymigrate provider each Shopify payment gateway moves money through, by gateway name
+   * (`OrderTransaction.gateway`), e.g. `{ shopify_payments: 'stripe' }`. A gateway not listed is
+   * taken to be the provider of the same name (`adyen` -> `adyen`), compared case-insensitively.
+   *
+   * Why: `orderCapture` and `refundCreate` move money through the gateway of the transaction they
+   * name. The adapter uses them only on transactions whose gateway is the provider that holds the
+   * payment (`PlatformPaymentUpdate.provider`), or on manual-gateway payments (which move no
+   * money); otherwise it records the fact without moving money, so paymigrate's capture or refund
+   * at the provider is never made a second time through Shopify.
+   * @default {}
+   */
+  readonly gatewayProviders?: Readonly<Record<string, string>> | undefined;
+  /**
    * `restock` of `orderCancel`: put the cancelled order's items back in stock.
    * @default true
    */
@@ -102,6 +115,8 @@ export interface ResolvedShopifyPlatformOptions {
   readonly cancelPollIntervalMilliseconds: number;
   readonly cancelMaxPolls: number;
   readonly restockOnCancel: boolean;
+  /** `gatewayProviders`, gateway and provider names lower-cased. */
+  readonly gatewayProviders: ReadonlyMap<string, string>;
   readonly maximumPageSize: number;
   readonly hostName: string;
   readonly clock: ClockV1;
@@ -142,6 +157,10 @@ const optionsSchema = z
       .strict()
       .default({ pollIntervalMilliseconds: 500, maxPolls: 10 }),
     restockOnCancel: z.boolean().default(true),
+    gatewayProviders: z
+      .record(z.string().min(1), z.string().min(1))
+      .default({})
+      .meta({ fix: "pass Shopify gateway names mapped to paymigrate provider names, e.g. { shopify_payments: 'stripe' }" }),
     maximumPageSize: z.number().int().min(1).max(250).default(50).meta({ fix: 'pass a whole number from 1 to 250 (default 50)' }),
     hostName: z.string().min(1).default('localhost'),
     clock: z
@@ -187,6 +206,7 @@ export function parseShopifyPlatformOptions(input: ShopifyPlatformOptions): Reso
     cancelPollIntervalMilliseconds: parsed.cancellation.pollIntervalMilliseconds,
     cancelMaxPolls: parsed.cancellation.maxPolls,
     restockOnCancel: parsed.restockOnCancel,
+    gatewayProviders: new Map(Object.entries(parsed.gatewayProviders).map(([gateway, provider]) => [gateway.toLowerCase(), provider.toLowerCase()])),
     maximumPageSize: parsed.maximumPageSize,
     hostName: parsed.hostName,
     clock: parsed.clock ?? systemClock,

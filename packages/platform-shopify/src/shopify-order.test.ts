@@ -11,6 +11,7 @@ function transaction(overrides: Record<string, unknown> = {}) {
     kind: 'AUTHORIZATION',
     status: 'SUCCESS',
     gateway: 'stripe',
+    manualPaymentGateway: false,
     authorizationCode: null,
     receiptJson: null,
     createdAt: '2026-01-01T00:00:00Z',
@@ -61,7 +62,7 @@ describe('readShopifyOrder', () => {
   it('maps transaction kinds and statuses, and keeps Shopify-only details for planning', () => {
     const view = readShopifyOrder(
       node({
-        displayFinancialStatus: null,
+        displayFinancialStatus: 'PENDING',
         customer: { id: 'gid://shopify/Customer/9' },
         transactions: [
           transaction({ kind: 'EMV_AUTHORIZATION', status: 'AWAITING_RESPONSE', gateway: null }),
@@ -75,7 +76,7 @@ describe('readShopifyOrder', () => {
       'order',
       'read',
     );
-    expect(view.order).toMatchObject({ platformFinancialStatus: 'NONE', canonicalState: 'payment_pending', customerId: 'gid://shopify/Customer/9' });
+    expect(view.order).toMatchObject({ platformFinancialStatus: 'PENDING', canonicalState: 'payment_pending', customerId: 'gid://shopify/Customer/9' });
     expect(view.order.transactions.map((entry) => [entry.kind, entry.status, entry.gateway])).toEqual([
       ['authorization', 'pending', ''],
       ['sale', 'error', 'stripe'],
@@ -83,7 +84,8 @@ describe('readShopifyOrder', () => {
       ['void', 'failure', 'stripe'],
     ]);
     expect(view.order.transactions[0]).not.toHaveProperty('shopifyKind');
-    expect(view.transactions[2]).toMatchObject({ shopifyKind: 'REFUND', parentId: 'gid://shopify/OrderTransaction/2' });
+    expect(view.transactions[2]).toMatchObject({ shopifyKind: 'REFUND', parentId: 'gid://shopify/OrderTransaction/2', manualGateway: false });
+    expect(view.order.transactions[2]).not.toHaveProperty('manualGateway');
     expect(view.refunds).toEqual([{ id: 'gid://shopify/Refund/1', note: undefined, amount: expect.objectContaining({ minorUnits: 150n }) }]);
     expect(view.capturableIds.has('gid://shopify/OrderTransaction/1')).toBe(true);
     expect(Object.isFrozen(view.order)).toBe(true);

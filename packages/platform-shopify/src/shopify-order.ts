@@ -1,6 +1,5 @@
-import { Money, type PlatformOrder, type PlatformTransaction, type ProviderError } from '@paymigrate/core';
+import { mapShopifyOrderStatus, Money, type PlatformOrder, type PlatformTransaction, type ProviderError } from '@paymigrate/core';
 import { z } from 'zod';
-import { mapShopifyOrderState } from './map-shopify-order-state.js';
 import { malformedResponse, type ShopifyCallEffect } from './shopify-error.js';
 
 const moneySchema = z.object({ amount: z.string(), currencyCode: z.string() });
@@ -11,6 +10,7 @@ const transactionSchema = z.object({
   kind: z.string(),
   status: z.string(),
   gateway: z.string().nullable(),
+  manualPaymentGateway: z.boolean(),
   authorizationCode: z.string().nullable(),
   receiptJson: z.unknown().optional(),
   createdAt: z.string(),
@@ -42,6 +42,8 @@ export interface ShopifyTransactionView extends PlatformTransaction {
   readonly shopifyKind: string;
   /** The parent transaction's id (the authorization of a capture, the capture of a refund). */
   readonly parentId: string | undefined;
+  /** `manualPaymentGateway`: a manual payment (cash, bank transfer, `orderMarkAsPaid`), whose refunds move no money. */
+  readonly manualGateway: boolean;
 }
 
 /** A refund on the order. */
@@ -133,6 +135,10 @@ function moneyOf(value: { readonly amount: string; readonly currencyCode: string
 /**
  * Reads one `PaymigrateOrder` node. A node that does not have the fragment's shape is a
  * malformed answer (after a write: an unknown outcome).
+ *
+ * @throws ImpossiblePlatformStateError (core's `mapShopifyOrderStatus`) for statuses the canonical
+ *   machine cannot hold: a value outside the 2025-01 enums or a null financial status, goods
+ *   shipped on a cancelled order or without captured money. It names the order and both statuses.
  */
 export function readShopifyOrder(node: unknown, operation: string, effect: ShopifyCallEffect): ShopifyOrderView {
   const fail = (detail: string, cause?: unknown): ProviderError => malformedResponse(operation, detail, effect, cause);
@@ -154,18 +160,22 @@ export function readShopifyOrder(node: unknown, operation: string, effect: Shopi
         createdAt: timeOf(transaction.createdAt, `transaction ${transaction.id} createdAt`, fail),
         shopifyKind: transaction.kind,
         parentId: transaction.parentTransaction?.id,
+        manualGateway: transaction.manualPaymentGateway,
       }),
     );
   }
   const cancelledAt = raw.cancelledAt === null ? undefined : timeOf(raw.cancelledAt, 'cancelledAt', fail);
+  // Core's Shopify table is the single source of truth; statuses it cannot map (a null financial
+  // status among them) throw ImpossiblePlatformStateError naming the order.
+  const canonicalState = mapShopifyOrderStatus(raw, { orderId: raw.id });
   const order: PlatformOrder = Object.freeze({
     orderId: raw.id,
     name: raw.name,
-    platformFinancialStatus: raw.displayFinancialStatus ?? 'NONE',
+    platformFinancialStatus: String(raw.displayFinancialStatus),
     platformFulfillmentStatus: raw.displayFulfillmentStatus,
-    canonicalState: mapShopifyOrderState(raw),
+    canonicalState,
     total: moneyOf(raw.totalPriceSet.presentmentMoney, 'totalPriceSet', fail),
-    transactions: Object.freeze(transactions.map(({ shopifyKind: _shopifyKind, parentId: _parentId, ...transaction }) => Object.freeze(transaction))),
+    transactions: Object.freeze(transactions.map(({ shopifyKind: _shopifyKind, parentId: _parentId, manualGateway: _manualGateway, ...transaction }) => Object.freeze(transaction))),
     customerId: raw.customer?.id,
     updatedAt: timeOf(raw.updatedAt, 'updatedAt', fail),
     cancelledAt,

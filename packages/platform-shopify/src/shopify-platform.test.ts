@@ -68,12 +68,13 @@ describe('getOrder', () => {
 });
 
 describe('listOpenOrders', () => {
-  it('asks for open financial statuses, not cancelled, oldest change first, and keeps archived orders that still hold money', async () => {
+  it('asks for the financial statuses core maps to open states, not cancelled, oldest change first, and keeps archived orders that still hold money', async () => {
     fake.reset();
     const clock = new RecordingClock(Date.UTC(2026, 2, 1));
     const at = (seconds: number) => Date.UTC(2026, 2, 1) + seconds * 1000;
     const archived = fake.addOrder({ total: euros(100), financialStatus: 'AUTHORIZED', closed: true, updatedAt: at(1) });
-    const failed = fake.addOrder({ total: euros(100), financialStatus: 'VOIDED', updatedAt: at(2) });
+    // VOIDED is a cancelled order (core's Shopify table): not open.
+    fake.addOrder({ total: euros(100), financialStatus: 'VOIDED', updatedAt: at(2) });
     const held = fake.addOrder({ total: euros(100), financialStatus: 'PENDING', fulfillmentStatus: 'ON_HOLD', updatedAt: at(3) });
     const expired = fake.addOrder({ total: euros(100), financialStatus: 'EXPIRED', updatedAt: at(4) });
     fake.addOrder({ total: euros(100), financialStatus: 'PAID', fulfillmentStatus: 'ON_HOLD', updatedAt: at(5) });
@@ -81,7 +82,6 @@ describe('listOpenOrders', () => {
     const page = await platform({ clock }).listOpenOrders({ limit: 10 });
     expect(page.items.map((order) => [order.orderId, order.canonicalState])).toEqual([
       [archived, 'authorized'],
-      [failed, 'failed'],
       [held, 'on_hold'],
       [expired, 'expired'],
     ]);
@@ -90,7 +90,7 @@ describe('listOpenOrders', () => {
     expect(variables.variables).toEqual({
       first: 10,
       after: null,
-      query: '(financial_status:pending OR financial_status:authorized OR financial_status:partially_paid OR financial_status:expired OR financial_status:voided) AND -status:cancelled',
+      query: '(financial_status:pending OR financial_status:authorized OR financial_status:partially_paid OR financial_status:expired) AND -status:cancelled',
     });
   });
 

@@ -16,14 +16,16 @@ import {
   UnknownOutcomeError,
   type WebhookRequest,
 } from '@paymigrate/core';
-import { openFinancialStatuses } from './map-shopify-order-state.js';
+import { openFinancialStatuses } from './shopify-open-orders.js';
 import { appliedSince, planShopifyPayment, type ShopifyPaymentPlan, transactionRecording } from './plan-shopify-payment.js';
 import { ShopifyAdminClient, type ShopifyThrottleStatus } from './shopify-admin-client.js';
 import { malformedResponse, type ShopifyCallEffect, type ShopifyUserError, userErrorsToError } from './shopify-error.js';
 import { toOrderGid } from './shopify-ids.js';
 import { type ShopifyAttempt, ShopifyIdempotencyLedger } from './shopify-idempotency-ledger.js';
 import { parseShopifyPlatformOptions, type ResolvedShopifyPlatformOptions, shopifyComponent, type ShopifyPlatformOptions } from './shopify-options.js';
+import { gatewayRoles } from './shopify-gateways.js';
 import { readShopifyOrder, type ShopifyOrderView } from './shopify-order.js';
+import { recordedRefundAmount, recordOnlyRefundNote, refundNote, refundNoteMarker } from './shopify-refund-notes.js';
 import { cancelMutation, captureMutation, getOrderQuery, listOrdersQuery, markAsPaidMutation, refundMutation } from './shopify-queries.js';
 import { verifyShopifyWebhook } from './shopify-webhooks.js';
 
@@ -71,10 +73,7 @@ const cancelReasons: Readonly<Record<PlatformCancelInput['reason'], string>> = {
 /** The largest `limit` `listOpenOrders` accepts (Shopify's page limit). */
 export const shopifyMaximumListLimit = 250;
 
-/** The marker a refund's note carries so a replay finds it, in any process. */
-export function refundNoteMarker(idempotencyKey: string): string {
-  return `[paymigrate idempotency-key=${idempotencyKey}]`;
-}
+export { refundNoteMarker } from './shopify-refund-notes.js';
 
 /** Shopify search time: whole seconds, rounded up (its timestamps have a one-second resolution). */
 function searchTime(epochMilliseconds: number): string {
@@ -234,8 +233,9 @@ class ShopifyCommercePlatform implements ShopifyPlatform {
     if (input.kind === 'refund') {
       const marked = view.refunds.find((refund) => refund.note?.includes(refundNoteMarker(input.idempotencyKey)) === true);
       if (marked !== undefined) {
-        if (!marked.amount.equals(input.amount)) {
-          throw new IdempotencyConflictError(`Idempotency key '${input.idempotencyKey}' already recorded a refund of ${marked.amount.toString()} on order '${orderId}'.`, {
+        const recorded = recordedRefundAmount(marked);
+        if (recorded !== input.amount.toString()) {
+          throw new IdempotencyConflictError(`Idempotency key '${input.idempotencyKey}' already recorded a refund of ${String(recorded)} on order '${orderId}'.`, {
             provider: shopifyComponent,
             idempotencyKey: input.idempotencyKey,
           });
@@ -243,7 +243,7 @@ class ShopifyCommercePlatform implements ShopifyPlatform {
         return view.order;
       }
     }
-    const plan = planShopifyPayment(view, input);
+    const plan = planShopifyPayment(view, input, gatewayRoles(input.provider, this.#options.gatewayProviders));
     attempt.remember({ knownTransactionIds: new Set(view.transactions.map((transaction) => transaction.id)) });
     return this.#execute(orderId, plan, input, view, attempt, signal);
   }
@@ -275,22 +275,23 @@ class ShopifyCommercePlatform implements ShopifyPlatform {
         return this.#orderAfter('orderMarkAsPaid', payload.order, orderId, signal);
       }
       case 'refund': {
-        const note = `Refunded at ${input.provider} (${input.operationReference ?? input.providerReference}) ${refundNoteMarker(input.idempotencyKey)}`;
         const transactions = plan.lines.map((line) => ({ orderId, parentId: line.parentId, gateway: line.gateway, kind: 'REFUND', amount: line.amount.toDecimalString() }));
-        const data = await this.#mutate<{ readonly refundCreate?: Payload & { readonly order?: unknown } }>(
-          'refundCreate',
-          refundMutation,
-          { input: { orderId, currency: input.amount.currency, note, notify: false, transactions } },
-          signal,
-        );
-        const payload = this.#payload('refundCreate', data.refundCreate, orderId);
-        return this.#orderAfter('refundCreate', payload.order, orderId, signal);
+        return this.#refund(orderId, { orderId, currency: input.amount.currency, note: refundNote(input), notify: false, transactions }, signal);
       }
+      case 'refund-record':
+        // No transactions: Shopify keeps the refund and its note and moves no money.
+        return this.#refund(orderId, { orderId, currency: input.amount.currency, note: recordOnlyRefundNote(input, plan.gateways), notify: false, transactions: [] }, signal);
       case 'void': {
         const note = `Authorization ${input.providerReference} voided at ${input.provider} (paymigrate idempotency key ${input.idempotencyKey})`;
         return this.#cancel(orderId, 'OTHER', note, view, attempt, signal);
       }
     }
+  }
+
+  async #refund(orderId: string, refundInput: Record<string, unknown>, signal: AbortSignal | undefined): Promise<PlatformOrder> {
+    const data = await this.#mutate<{ readonly refundCreate?: Payload & { readonly order?: unknown } }>('refundCreate', refundMutation, { input: refundInput }, signal);
+    const payload = this.#payload('refundCreate', data.refundCreate, orderId);
+    return this.#orderAfter('refundCreate', payload.order, orderId, signal);
   }
 
   #mutate<Data>(operation: string, document: string, variables: Record<string, unknown>, signal: AbortSignal | undefined): Promise<Data> {

@@ -29,6 +29,7 @@ export const orderFragment = /* GraphQL */ `
       kind
       status
       gateway
+      manualPaymentGateway
       authorizationCode
       receiptJson
       createdAt

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Counter, Histogram } from '@opentelemetry/api';
 import { parseOptions } from '../config/parse-options.js';
 import { PaymigrateError } from '../errors/paymigrate-error.js';
@@ -37,6 +36,7 @@ import {
   type PaymentChangeEffect,
   refundedOf,
 } from './order-payment-facts.js';
+import { orderIdempotencyKey } from './order-idempotency-key.js';
 import { decodePlatformOrderMessage, encodePlatformOrderMessage, type PlatformOrderAction, type PlatformOrderMessage } from './order-platform-message.js';
 import {
   type OrderCompensationRecord,
@@ -999,9 +999,9 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     return [this.#references.put({ provider: payment.provider, providerReference, orderId, paymentId: payment.paymentId }, 'any')];
   }
 
-  /** A platform idempotency key for one call, the same on every replay: `ord_` and 40 hex digits. */
+  /** A platform idempotency key for one call, the same on every replay, without a digit (see `orderIdempotencyKey`). */
   #key(orderId: string, paymentId: string, what: string): string {
-    return `ord_${createHash('sha256').update(`${orderId}\u0000${paymentId}\u0000${what}`, 'utf8').digest('hex').slice(0, 40)}`;
+    return orderIdempotencyKey(orderId, paymentId, what);
   }
 
   #orderMessage(

@@ -45,12 +45,14 @@ export function useShopifyFake(options: CreateShopifyFakeOptions = {}): ShopifyT
         adminAccessToken: fake.adminAccessToken,
         apiSecretKey: fake.apiSecretKey,
         environment: {},
+        // The fake seeds payments on 'shopify_payments'; these tests hold them at 'stripe'.
+        gatewayProviders: { shopify_payments: 'stripe' },
         ...overrides,
       }),
   };
 }
 
-/** The fake seed that puts a Shopify order in a canonical state (the reverse of `mapShopifyOrderState`). */
+/** The fake seed that puts a Shopify order in a canonical state (the reverse of core's `mapShopifyOrderStatus`). */
 export function seedFor(state: OrderState): Omit<ShopifyFakeOrderSeed, 'total'> {
   switch (state) {
     case 'payment_pending':
@@ -75,19 +77,22 @@ export function seedFor(state: OrderState): Omit<ShopifyFakeOrderSeed, 'total'> 
       return { financialStatus: 'REFUNDED' };
     case 'expired':
       return { financialStatus: 'EXPIRED' };
-    case 'failed':
-      return { financialStatus: 'VOIDED' };
     case 'cancelled':
       return { financialStatus: 'PENDING', cancelled: 'CUSTOMER' };
+    case 'failed':
+      throw new Error('A Shopify order cannot be in the canonical state failed: Shopify has no failed financial status (VOIDED is a cancelled order).');
     case 'cart':
     case 'checkout':
       throw new Error(`A Shopify order cannot be in the canonical state ${state}: carts and checkouts are not orders.`);
   }
 }
 
-/** Seeds an order in a canonical state and answers its gid. */
-export function seedCanonicalOrder(fake: ShopifyFake, input: { readonly total: Money; readonly canonicalState: OrderState; readonly customerId?: string | undefined }): string {
-  return fake.addOrder({ total: input.total, customerId: input.customerId, ...seedFor(input.canonicalState) });
+/** Seeds an order in a canonical state, its payments on the gateway of `provider` when given, and answers its gid. */
+export function seedCanonicalOrder(
+  fake: ShopifyFake,
+  input: { readonly total: Money; readonly canonicalState: OrderState; readonly customerId?: string | undefined; readonly provider?: string | undefined },
+): string {
+  return fake.addOrder({ total: input.total, customerId: input.customerId, gateway: input.provider, ...seedFor(input.canonicalState) });
 }
 
 /**

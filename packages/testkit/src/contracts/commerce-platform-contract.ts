@@ -25,6 +25,12 @@ export interface CommercePlatformOrderSeed {
   readonly canonicalState: OrderState;
   /** The customer's id on the platform. */
   readonly customerId?: string | undefined;
+  /**
+   * The provider that holds the order's payments (the contract's `provider`): seed its payments on
+   * that provider's gateway, so recording the contract's captures and refunds on them is the
+   * platform's record of that provider's operations, not a payment through another one.
+   */
+  readonly provider: string;
 }
 
 /** What `seedCart` must create on the platform. */
@@ -56,7 +62,7 @@ export interface CommercePlatformContractOptions {
   readonly currency: string;
   /** Total of every test order, in minor units; at least 2 so it can be halved. */
   readonly totalMinor: bigint;
-  /** Gateway name recorded on transactions. @default 'memory' */
+  /** The provider of every payment update, and the gateway seeded orders are paid through. @default 'memory' */
   readonly provider?: string | undefined;
   /** Creates an order in the given state on the platform (or its fake) and returns its id. */
   readonly seedOrder: (subject: CommercePlatformV1, input: CommercePlatformOrderSeed) => Promise<string>;
@@ -119,7 +125,7 @@ function total(context: PlatformContext): Money {
 
 /** Seeds an order with the contract's total in `canonicalState`. */
 function seed(context: PlatformContext, subject: CommercePlatformV1, canonicalState: OrderState): Promise<string> {
-  return context.options.seedOrder(subject, { total: total(context), canonicalState, customerId: `customer-${randomUUID()}` });
+  return context.options.seedOrder(subject, { total: total(context), canonicalState, customerId: `customer-${randomUUID()}`, provider: context.options.provider ?? 'memory' });
 }
 
 /** Reads an order that must exist. */
