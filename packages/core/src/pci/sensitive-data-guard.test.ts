@@ -2,6 +2,8 @@ import { InMemoryJournal } from '@paymigrate/testkit';
 import { describe, expect, test } from 'vitest';
 import type { JournalWriteBatch } from '../ports/journal/v1/journal.js';
 import { PaymigrateError } from '../errors/paymigrate-error.js';
+import { intentsCollection } from '../journal/intent-repository.js';
+import { createHarness, usd } from '../transactions/__fixtures__/transaction-harness.js';
 import { SensitiveDataError } from './sensitive-data-error.js';
 import { assertNoSensitiveData, guardJournal } from './sensitive-data-guard.js';
 
@@ -19,6 +21,9 @@ describe('guardJournal', () => {
     await journal.write({ puts: [{ collection: 'c', key: 'k', value: '{"last4":"4242"}', expectedVersion: 0 }] });
     expect((await journal.get('c', 'k'))?.value).toBe('{"last4":"4242"}');
     expect(journal.name).toBe('memory');
+    // A batch of deletes alone has no puts to scan.
+    await journal.write({ deletes: [{ collection: 'c', key: 'k', expectedVersion: 'any' }] });
+    expect(await journal.get('c', 'k')).toBeUndefined();
   });
 
   test.each<[string, JournalWriteBatch, string]>([
@@ -73,5 +78,57 @@ describe('assertNoSensitiveData and SensitiveDataError', () => {
   test('every paymigrate error masks a card number that reached its message', () => {
     const error = new PaymigrateError('SOMETHING', `provider said card ${visa} is bad`);
     expect(error.message).toBe('provider said card 424242******4242 is bad');
+  });
+});
+
+describe('guardJournal and the records of the Transaction State Manager', () => {
+  /** A Visa network transaction id that passes the Luhn check in the Visa range (1 in ~30 do). */
+  const networkTransactionId = '483920174658125';
+
+  test('accepts a merchant-initiated charge whose intent and payment carry a Luhn-valid network transaction id', async () => {
+    const harness = await createHarness();
+    const stored = harness.next.addStoredPaymentMethod({ token: 'pm_imported', customerReference: 'cus_9', card: { brand: 'visa', last4: '4242', expiryMonth: 1, expiryYear: 2030 } });
+    const refused: unknown[] = [];
+    const guarded = guardJournal(harness.journal);
+    const journal = new Proxy(guarded, {
+      get: (target, property, receiver) =>
+        property === 'write'
+          ? (batch: JournalWriteBatch) => target.write(batch).catch((error: unknown) => {
+              refused.push(error);
+              throw error;
+            })
+          : (Reflect.get(target, property, receiver) as unknown),
+    });
+    const result = await harness.create({ journal }).chargeStoredPaymentMethod({
+      paymentId: 'sub_1',
+      merchantReference: 'renewal-1',
+      amount: usd(2_500),
+      provider: 'adyen',
+      paymentMethodToken: stored.token,
+      customerReference: 'cus_9',
+      networkTransactionId,
+    });
+    expect(refused).toEqual([]);
+    expect(result).toMatchObject({ status: 'succeeded', operation: 'charge_stored' });
+    expect(result.payment.networkTransactionId).toBe(networkTransactionId);
+    const intents = await harness.memory.list(intentsCollection, { limit: 10 });
+    expect(intents.map((record) => (JSON.parse(record.value) as { request: { networkTransactionId?: string } }).request.networkTransactionId)).toEqual([networkTransactionId]);
+    expect(harness.next.calls[0]?.input).toMatchObject({ networkTransactionId });
+  });
+
+  test('still refuses the same charge when its merchant reference holds a card number', async () => {
+    const harness = await createHarness();
+    const stored = harness.next.addStoredPaymentMethod({ token: 'pm_imported', customerReference: 'cus_9', card: { brand: 'visa', last4: '4242', expiryMonth: 1, expiryYear: 2030 } });
+    const charge = harness.create({ journal: guardJournal(harness.journal) }).chargeStoredPaymentMethod({
+      paymentId: 'sub_1',
+      merchantReference: `renewal ${visa}`,
+      amount: usd(2_500),
+      provider: 'adyen',
+      paymentMethodToken: stored.token,
+      customerReference: 'cus_9',
+      networkTransactionId,
+    });
+    await expect(charge).rejects.toSatisfy(SensitiveDataError.isInstance);
+    expect(harness.next.calls).toHaveLength(0);
   });
 });

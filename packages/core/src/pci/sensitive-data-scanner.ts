@@ -1,5 +1,7 @@
 import type { CardBrand } from '../ports/shared/v1/card.js';
-import { brandOfCardNumber, isPrimaryAccountNumber, maskCardNumber, panLengthRange } from './card-number.js';
+import { brandOfCardNumber, isPrimaryAccountNumber, maskCardNumber } from './card-number.js';
+import { type CardNumberInText, findCardNumbersInText, mayHoldCardNumber } from './card-numbers-in-text.js';
+import { blankNetworkTransactionIds, isNetworkTransactionIdKey, isNetworkTransactionIdValue } from './network-transaction-id.js';
 
 /** What kind of cardholder data was found. */
 /** `too-deep-to-scan`: a value nested deeper than the scanner walks; refused rather than trusted. */
@@ -17,81 +19,86 @@ export interface SensitiveDataFinding {
   readonly masked: string;
 }
 
-/** Digit runs of 12+ digits where single spaces or dashes may separate groups. */
-const digitRunPattern = /(?<![0-9])[0-9]+(?:[ -][0-9]+)*(?![0-9])/g;
 /** Track 1 (`%B<pan>^NAME^YYMM...`) and track 2 (`;<pan>=YYMM...`) magnetic-stripe data. */
 const trackOnePattern = /%?B[0-9]{13,19}\^[^^\n]{2,26}\^[0-9]{4,}/g;
 const trackTwoPattern = /;?[0-9]{13,19}=[0-9]{4,}\??/g;
+/**
+ * EMV "track 2 equivalent data" (tag 57) as hex text: the card number, a `D` separator, expiry and
+ * service code (`4761739001010010D2212201…`). Only counted when the number is a card number:
+ * hex digests hold such shapes by chance.
+ */
+const emvTrackTwoPattern = /(?<![0-9A-Za-z])([0-9]{13,19})[Dd][0-9]{7,}[Ff]?/g;
 /** A security code written next to its label in free text: `cvv: 123`, `"cvc":"1234"`. */
 const securityCodeInTextPattern = /\b(cvv2?|cvc2?|cid|csc|security[ _-]?code|card[ _-]?verification(?:[ _-]?value)?)\b("?\s*[:=]\s*"?)([0-9]{3,4})\b/gi;
 /** Object keys whose value is a card security code. */
 const securityCodeKeyPattern = /^(cvv2?|cvc2?|cid|csc|securitycode|security_code|cardverificationvalue|card_verification_value|cvn)$/i;
 
-interface DigitRunMatch {
+/**
+ * Three digits, at most one space or dash between them: every kind of cardholder data the scanner
+ * finds holds this, so text without it (digit-free base64 ciphertext, keyed hashes, most names and
+ * ids) is cleared with one cheap test.
+ */
+const possiblySensitivePattern = /[0-9](?:[ -]?[0-9]){2}/;
+/** Thirteen digits in a row: track data holds them. */
+const possibleTrackDataPattern = /[0-9]{13}/;
+/** Cheap test for a security-code label: text without one holds no labelled security code. */
+const possibleSecurityCodeLabelPattern = /cvv|cvc|cid|csc|security|verification/i;
+
+/** A piece of track data in text and the card number it carries. */
+interface TrackDataInText {
   readonly start: number;
   readonly end: number;
   readonly digits: string;
 }
 
-/**
- * Finds card numbers in a run of digit groups. A run can glue a card number to neighbouring
- * numbers (`order 1001 4242 4242 4242 4242`), so every contiguous window of groups holding 13 to
- * 19 digits is checked, not just the whole run.
- */
-function cardNumbersInRun(run: string, offset: number): DigitRunMatch[] {
-  const groups: { start: number; digits: string }[] = [];
-  for (const match of run.matchAll(/[0-9]+/g)) groups.push({ start: match.index, digits: match[0] });
-  const found: DigitRunMatch[] = [];
-  let first = 0;
-  while (first < groups.length) {
-    let digits = '';
-    let matchedLast = -1;
-    let matchedDigits = '';
-    for (let last = first; last < groups.length; last += 1) {
-      digits += (groups[last] as { digits: string }).digits;
-      if (digits.length > panLengthRange.maximum) break;
-      if (digits.length >= panLengthRange.minimum && isPrimaryAccountNumber(digits)) {
-        matchedLast = last;
-        matchedDigits = digits;
-      }
-    }
-    if (matchedLast >= 0) {
-      const lastGroup = groups[matchedLast] as { start: number; digits: string };
-      found.push({ start: offset + (groups[first] as { start: number }).start, end: offset + lastGroup.start + lastGroup.digits.length, digits: matchedDigits });
-      first = matchedLast + 1;
-    } else {
-      first += 1;
-    }
-  }
-  return found;
-}
-
-/** UUIDs: their dash-separated digit groups can line up into a Luhn-valid number, but are never card data. */
-const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-
-function findCardNumbers(text: string): DigitRunMatch[] {
-  const found: DigitRunMatch[] = [];
-  // Blank out UUIDs (same length, so positions stay valid) before looking for digit runs.
-  const scannable = text.replaceAll(uuidPattern, (uuid) => 'u'.repeat(uuid.length));
-  for (const match of scannable.matchAll(digitRunPattern)) {
-    if (match[0].length < panLengthRange.minimum) continue;
-    found.push(...cardNumbersInRun(match[0], match.index));
-  }
-  return found;
-}
-
-/** Finds card numbers, track data and labelled security codes in a string. */
-export function findSensitiveDataInText(text: string, path = '$'): SensitiveDataFinding[] {
-  const findings: SensitiveDataFinding[] = [];
+/** Magnetic-stripe and EMV track data in text. */
+function findTrackData(text: string): TrackDataInText[] {
+  if (!possibleTrackDataPattern.test(text)) return [];
+  const found: TrackDataInText[] = [];
   for (const pattern of [trackOnePattern, trackTwoPattern]) {
     for (const match of text.matchAll(pattern)) {
       const digits = (match[0].match(/[0-9]{13,19}/) as RegExpMatchArray)[0];
-      findings.push({ kind: 'track-data', path, masked: `[track data ${maskCardNumber(digits)}]` });
+      found.push({ start: match.index, end: match.index + match[0].length, digits });
     }
   }
-  for (const cardNumber of findCardNumbers(text)) {
+  for (const match of text.matchAll(emvTrackTwoPattern)) {
+    const digits = match[1] as string;
+    if (isPrimaryAccountNumber(digits)) found.push({ start: match.index, end: match.index + match[0].length, digits });
+  }
+  return found;
+}
+
+/** The text with the given spans replaced by `_` (same length). */
+function blankSpans(text: string, spans: readonly { readonly start: number; readonly end: number }[]): string {
+  let blanked = text;
+  for (const span of spans) blanked = `${blanked.slice(0, span.start)}${'_'.repeat(span.end - span.start)}${blanked.slice(span.end)}`;
+  return blanked;
+}
+
+/** Track data and card numbers of a text, on the text with network transaction ids blanked out. */
+function findCardData(text: string): { readonly trackData: TrackDataInText[]; readonly cardNumbers: CardNumberInText[] } {
+  if (!mayHoldCardNumber(text)) return { trackData: [], cardNumbers: [] };
+  const scannable = blankNetworkTransactionIds(text);
+  const trackData = findTrackData(scannable);
+  const cardNumbers = findCardNumbersInText(trackData.length === 0 ? scannable : blankSpans(scannable, trackData));
+  return { trackData, cardNumbers };
+}
+
+/**
+ * Finds card numbers, track data and labelled security codes in a string. Card numbers follow
+ * `findCardNumbersInText` (digit runs of UUIDs, hex digests and identifiers are not card numbers);
+ * network transaction ids written next to their name (`"networkTransactionId":"…"`,
+ * `network_transaction_id=…`) are not card numbers either (see `network-transaction-id.ts`).
+ */
+export function findSensitiveDataInText(text: string, path = '$'): SensitiveDataFinding[] {
+  if (!possiblySensitivePattern.test(text)) return [];
+  const findings: SensitiveDataFinding[] = [];
+  const { trackData, cardNumbers } = findCardData(text);
+  for (const track of trackData) findings.push({ kind: 'track-data', path, masked: `[track data ${maskCardNumber(track.digits)}]` });
+  for (const cardNumber of cardNumbers) {
     findings.push({ kind: 'primary-account-number', path, brand: brandOfCardNumber(cardNumber.digits), masked: maskCardNumber(cardNumber.digits) });
   }
+  if (!possibleSecurityCodeLabelPattern.test(text)) return findings;
   for (const match of text.matchAll(securityCodeInTextPattern)) {
     findings.push({ kind: 'card-security-code', path, masked: `${match[1]}: ***` });
   }
@@ -120,18 +127,12 @@ export function findSensitiveData(value: unknown, options: SensitiveDataScanOpti
   const findings: SensitiveDataFinding[] = [];
   const maximumDepth = options.maximumDepth ?? 32;
   const seen = new Set<object>();
-  const visit = (current: unknown, path: string, depth: number, key: string | undefined): void => {
-    if (typeof current === 'string') {
-      findings.push(...findSensitiveDataInText(current, path));
-      if (key !== undefined && securityCodeKeyPattern.test(key) && /^\s*[0-9]{3,4}\s*$/.test(current)) {
-        findings.push({ kind: 'card-security-code', path, masked: '***' });
-      }
-      return;
-    }
-    if (typeof current === 'number' || typeof current === 'bigint') {
+  const visit = (current: unknown, path: string, depth: number, key: string | undefined, parentKey: string | undefined): void => {
+    if (typeof current === 'string' || typeof current === 'number' || typeof current === 'bigint') {
       const text = current.toString();
+      if (isNetworkTransactionIdKey(key, parentKey) && isNetworkTransactionIdValue(text)) return;
       findings.push(...findSensitiveDataInText(text, path));
-      if (key !== undefined && securityCodeKeyPattern.test(key) && /^[0-9]{3,4}$/.test(text)) {
+      if (key !== undefined && securityCodeKeyPattern.test(key) && /^\s*[0-9]{3,4}\s*$/.test(text)) {
         findings.push({ kind: 'card-security-code', path, masked: '***' });
       }
       return;
@@ -143,8 +144,8 @@ export function findSensitiveData(value: unknown, options: SensitiveDataScanOpti
     }
     seen.add(current);
     if (current instanceof Error) {
-      visit(current.message, childPath(path, 'message'), depth + 1, 'message');
-      visit(current.cause, childPath(path, 'cause'), depth + 1, 'cause');
+      visit(current.message, childPath(path, 'message'), depth + 1, 'message', key);
+      visit(current.cause, childPath(path, 'cause'), depth + 1, 'cause', key);
     }
     const entries: [string | number, unknown][] =
       current instanceof Map
@@ -154,13 +155,15 @@ export function findSensitiveData(value: unknown, options: SensitiveDataScanOpti
           : Array.isArray(current)
             ? current.map((entryValue, index) => [index, entryValue])
             : Object.entries(current);
+    // Members of a list stand under the list's name: `networkTransactionIds: ['…']`.
+    const listKey = Array.isArray(current) || current instanceof Set ? key : undefined;
     for (const [entryKey, entryValue] of entries) {
       const path2 = childPath(path, entryKey);
       if (typeof entryKey === 'string') findings.push(...findSensitiveDataInText(entryKey, `${path2} (key)`));
-      visit(entryValue, path2, depth + 1, typeof entryKey === 'string' ? entryKey : undefined);
+      visit(entryValue, path2, depth + 1, typeof entryKey === 'string' ? entryKey : listKey, typeof entryKey === 'string' ? key : parentKey);
     }
   };
-  visit(value, options.path ?? '$', 0, undefined);
+  visit(value, options.path ?? '$', 0, undefined, undefined);
   return findings;
 }
 
@@ -170,13 +173,20 @@ export function findSensitiveData(value: unknown, options: SensitiveDataScanOpti
  * returned unchanged (same string).
  */
 export function redactSensitiveText(text: string): string {
-  if (!/[0-9]{3}/.test(text)) return text;
-  let redacted = text.replaceAll(trackOnePattern, '[track data redacted]').replaceAll(trackTwoPattern, '[track data redacted]');
-  const cardNumbers = findCardNumbers(redacted);
-  for (let index = cardNumbers.length - 1; index >= 0; index -= 1) {
-    const cardNumber = cardNumbers[index] as DigitRunMatch;
-    redacted = `${redacted.slice(0, cardNumber.start)}${maskCardNumber(cardNumber.digits)}${redacted.slice(cardNumber.end)}`;
+  if (!possiblySensitivePattern.test(text)) return text;
+  const { trackData, cardNumbers } = findCardData(text);
+  const replacements: { start: number; end: number; text: string }[] = [];
+  // Track data spans can overlap (one stripe format inside another): merged, replaced once.
+  for (const track of [...trackData].sort((left, right) => left.start - right.start)) {
+    const previous = replacements.at(-1);
+    if (previous !== undefined && track.start < previous.end) previous.end = Math.max(previous.end, track.end);
+    else replacements.push({ start: track.start, end: track.end, text: '[track data redacted]' });
   }
+  for (const cardNumber of cardNumbers) replacements.push({ start: cardNumber.start, end: cardNumber.end, text: maskCardNumber(cardNumber.digits) });
+  replacements.sort((left, right) => right.start - left.start);
+  let redacted = text;
+  for (const replacement of replacements) redacted = `${redacted.slice(0, replacement.start)}${replacement.text}${redacted.slice(replacement.end)}`;
+  if (!possibleSecurityCodeLabelPattern.test(redacted)) return redacted;
   return redacted.replaceAll(securityCodeInTextPattern, (_match, label: string, separator: string) => `${label}${separator}***`);
 }
 
@@ -187,14 +197,16 @@ export function redactSensitiveText(text: string): string {
  */
 export function redactSensitiveData<Value>(value: Value): Value {
   const seen = new WeakMap<object, unknown>();
-  const redact = (current: unknown, key: string | undefined): unknown => {
+  const redact = (current: unknown, key: string | undefined, parentKey: string | undefined): unknown => {
     if (typeof current === 'string') {
       if (key !== undefined && securityCodeKeyPattern.test(key) && /^\s*[0-9]{3,4}\s*$/.test(current)) return '***';
+      if (isNetworkTransactionIdKey(key, parentKey) && isNetworkTransactionIdValue(current)) return current;
       return redactSensitiveText(current);
     }
     if (typeof current === 'number' || typeof current === 'bigint') {
       const text = current.toString();
       if (key !== undefined && securityCodeKeyPattern.test(key) && /^[0-9]{3,4}$/.test(text)) return '***';
+      if (isNetworkTransactionIdKey(key, parentKey) && isNetworkTransactionIdValue(text)) return current;
       return isPrimaryAccountNumber(text) ? maskCardNumber(text) : current;
     }
     if (typeof current !== 'object' || current === null) return current;
@@ -208,14 +220,14 @@ export function redactSensitiveData<Value>(value: Value): Value {
     if (Array.isArray(current)) {
       const copy: unknown[] = [];
       seen.set(current, copy);
-      for (const entry of current) copy.push(redact(entry, undefined));
+      for (const entry of current) copy.push(redact(entry, key, parentKey));
       return copy;
     }
     if (Object.getPrototypeOf(current) !== Object.prototype && Object.getPrototypeOf(current) !== null) return current;
     const copy: Record<string, unknown> = {};
     seen.set(current, copy);
-    for (const [entryKey, entryValue] of Object.entries(current)) copy[redactSensitiveText(entryKey)] = redact(entryValue, entryKey);
+    for (const [entryKey, entryValue] of Object.entries(current)) copy[redactSensitiveText(entryKey)] = redact(entryValue, entryKey, key);
     return copy;
   };
-  return redact(value, undefined) as Value;
+  return redact(value, undefined, undefined) as Value;
 }

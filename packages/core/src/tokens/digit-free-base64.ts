@@ -27,9 +27,39 @@ function translate(text: string, table: Uint8Array): string {
   return bytes.toString('latin1');
 }
 
-/** Encodes bytes as digit-free base64 (padding kept). */
+/** The 64 characters of digit-free base64 by value: base64's alphabet with its digits replaced. */
+const alphabet = Uint8Array.from(Buffer.from(`ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz${replacements}+/`, 'latin1'));
+/** `=`, base64's padding character. */
+const padding = 61;
+
+/**
+ * Encodes bytes as digit-free base64 (padding kept). Encoded directly from the alphabet, in one
+ * pass: the vault encodes two values per mapping, a million mappings per import.
+ */
 export function encodeDigitFree(bytes: Uint8Array): string {
-  return translate(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), encodeTable);
+  const length = bytes.length;
+  const output = Buffer.allocUnsafe(Math.ceil(length / 3) * 4);
+  let written = 0;
+  let index = 0;
+  for (; index + 2 < length; index += 3) {
+    const triple = ((bytes[index] as number) << 16) | ((bytes[index + 1] as number) << 8) | (bytes[index + 2] as number);
+    output[written] = alphabet[triple >>> 18] as number;
+    output[written + 1] = alphabet[(triple >>> 12) & 63] as number;
+    output[written + 2] = alphabet[(triple >>> 6) & 63] as number;
+    output[written + 3] = alphabet[triple & 63] as number;
+    written += 4;
+  }
+  const rest = length - index;
+  if (rest > 0) {
+    const first = bytes[index] as number;
+    const second = rest === 2 ? (bytes[index + 1] as number) : 0;
+    const pair = (first << 8) | second;
+    output[written] = alphabet[pair >>> 10] as number;
+    output[written + 1] = alphabet[(pair >>> 4) & 63] as number;
+    output[written + 2] = rest === 2 ? (alphabet[(pair << 2) & 63] as number) : padding;
+    output[written + 3] = padding;
+  }
+  return output.toString('latin1');
 }
 
 /** Decodes digit-free base64; returns `undefined` for text that is not digit-free base64. */

@@ -6,7 +6,7 @@ import type { JournalPut, OutboxMessageInput } from '../ports/journal/v1/journal
 import type { CardBrand } from '../ports/shared/v1/card.js';
 import { adyenCsvFormat } from './formats/adyen-csv-format.js';
 import { genericCsvFormat } from './formats/generic-csv-format.js';
-import type { MappingFileFormat, MappingFileRow } from './formats/mapping-file-row.js';
+import type { MappingFileFormat } from './formats/mapping-file-row.js';
 import { stripeJsonFormat } from './formats/stripe-json-format.js';
 import type { VerifiedMappingFile } from './mapping-file-source.js';
 import { type ClassifiedRow, classifyMappingRow, type RowClassificationContext } from './mapping-row-classifier.js';
@@ -271,19 +271,25 @@ export async function importMappingFile(context: FileImportContext, options: Map
   if (checkpoint.status === 'completed') return reportOf(checkpoint, resumedAfterRow, 0);
   context.logger.info({ importId, format: format.name, resumedAfterRow, encrypted: options.file.encrypted }, 'token import started');
 
-  const commit = async (rows: readonly MappingFileRow[], last: boolean): Promise<void> => {
+  // Rows are classified as they arrive, so a batch holds only their classifications: the parsed
+  // records (every raw field) die young instead of living until the batch commits.
+  const classificationContextAt = (now: number): RowClassificationContext => ({
+    ...context.classification,
+    now,
+    sourceProvider: context.sourceProvider,
+    targetProvider: context.targetProvider,
+  });
+  const commit = async (classified: readonly ClassifiedRow[], last: boolean): Promise<void> => {
     const now = context.clock.now();
-    const classificationContext: RowClassificationContext = { ...context.classification, now, sourceProvider: context.sourceProvider, targetProvider: context.targetProvider };
-    const classified = rows.map((row) => classifyMappingRow(row, classificationContext));
     const keys = keysOf(context, classified);
     for (let attempt = 1; ; attempt += 1) {
       const plan = await planBatch(context, importId, classified, keys, attempt > 1);
-      const lastRow = rows.at(-1)?.row ?? checkpoint.rowsCommitted;
+      const lastRow = classified.at(-1)?.row ?? checkpoint.rowsCommitted;
       const next: TokenImportCheckpoint = {
         ...checkpoint,
         status: last ? 'completed' : 'running',
         rowsCommitted: lastRow,
-        batchesCommitted: checkpoint.batchesCommitted + (rows.length > 0 ? 1 : 0),
+        batchesCommitted: checkpoint.batchesCommitted + (classified.length > 0 ? 1 : 0),
         mapped: checkpoint.mapped + plan.mapped,
         recollect: checkpoint.recollect + plan.recollect,
         rejected: checkpoint.rejected + plan.rejected,
@@ -296,7 +302,7 @@ export async function importMappingFile(context: FileImportContext, options: Map
         const result = await journal.write({ puts: [...plan.puts, checkpointPut(next, version)], outbox: plan.outbox });
         checkpoint = next;
         version = (result.records.at(-1) as { version: number }).version;
-        batches += rows.length > 0 ? 1 : 0;
+        batches += classified.length > 0 ? 1 : 0;
         context.onRows?.({ mapped: plan.mapped, recollect: plan.recollect, rejected: plan.rejected });
         options.onBatch?.(checkpoint);
         return;
@@ -315,11 +321,13 @@ export async function importMappingFile(context: FileImportContext, options: Map
     }
   };
 
-  let batch: MappingFileRow[] = [];
+  let batch: ClassifiedRow[] = [];
+  let classificationContext = classificationContextAt(context.clock.now());
   let stopped = false;
   for await (const row of format.rows(options.file.open())) {
     if (row.row <= checkpoint.rowsCommitted) continue;
-    batch.push(row);
+    if (batch.length === 0) classificationContext = classificationContextAt(context.clock.now());
+    batch.push(classifyMappingRow(row, classificationContext));
     if (batch.length >= batchSize) {
       await commit(batch, false);
       batch = [];

@@ -37,6 +37,9 @@ const initializationVectorPoolSize = 512;
 /** How many mappings of one customer a lookup reads at most. */
 const maximumMappingsPerCustomer = 100;
 
+/** How many customer index values a vault remembers (see `customerIndexOf`). */
+const rememberedCustomerIndexes = 4096;
+
 /** The stored form of the data key. */
 interface DataKeyRecord {
   readonly wrapped: WrappedKey;
@@ -170,6 +173,7 @@ export class TokenVault {
   readonly #dataKey: Buffer;
   readonly #tokenIndexKey: Buffer;
   readonly #customerIndexKey: Buffer;
+  readonly #customerIndexes = new Map<string, string>();
   readonly #ivPool = Buffer.alloc(initializationVectorBytes * initializationVectorPoolSize);
   #ivPosition = this.#ivPool.length;
 
@@ -218,9 +222,18 @@ export class TokenVault {
     return `tv_${encodeDigitFree(createHmac('sha256', this.#tokenIndexKey).update(`${provider}\u0000${token}`, 'utf8').digest()).replace(/=+$/, '')}`;
   }
 
-  /** The customer index value: `cu_` + keyed hash of the merchant's customer id. */
+  /**
+   * The customer index value: `cu_` + keyed hash of the merchant's customer id. The last few
+   * thousand are remembered: a mapping file lists a customer's cards together, so an import
+   * computes each customer's hash once instead of once per card.
+   */
   customerIndexOf(customerId: string): string {
-    return `cu_${encodeDigitFree(createHmac('sha256', this.#customerIndexKey).update(customerId, 'utf8').digest()).replace(/=+$/, '')}`;
+    const remembered = this.#customerIndexes.get(customerId);
+    if (remembered !== undefined) return remembered;
+    const index = `cu_${encodeDigitFree(createHmac('sha256', this.#customerIndexKey).update(customerId, 'utf8').digest()).replace(/=+$/, '')}`;
+    if (this.#customerIndexes.size >= rememberedCustomerIndexes) this.#customerIndexes.clear();
+    this.#customerIndexes.set(customerId, index);
+    return index;
   }
 
   /**
