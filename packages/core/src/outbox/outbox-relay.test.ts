@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import { InMemoryCommercePlatform, InMemoryJournal, ManualClock } from '@paymigrate/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { PaymigrateError } from '../errors/paymigrate-error.js';
 import { ProviderUnavailableError } from '../errors/provider-errors.js';
@@ -194,7 +194,9 @@ describe('createOutboxRelay', () => {
     };
     const running = relay.start({ intervalMs: 500, signal: controller.signal });
     await clock.advance(0);
-    expect(delivered.sort()).toEqual(['0', '1', '2']);
+    // Acknowledgements are coalesced on the next turn of the event loop: the second run follows it.
+    await vi.waitFor(() => expect(delivered.sort()).toEqual(['0', '1', '2']));
+    await vi.waitFor(() => expect(runs).toBe(2));
     await clock.advance(500);
     expect(lines.some((line) => line['errorCode'] === 'JOURNAL_CLOSED')).toBe(true);
     await clock.advance(500);

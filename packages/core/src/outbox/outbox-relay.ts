@@ -5,6 +5,7 @@ import { defaultMeter, type Meter } from '../observability/metrics.js';
 import type { ClockV1 } from '../ports/clock/v1/clock.js';
 import { systemClock } from '../ports/clock/v1/system-clock.js';
 import type { JournalV1, OutboxMessage } from '../ports/journal/v1/journal.js';
+import { coalescedAcknowledgements } from './outbox-acknowledgements.js';
 import { errorCodeOf, OutboxPayloadInvalidError } from './outbox-errors.js';
 
 /**
@@ -86,7 +87,8 @@ const optionsSchema = z.object({
 /**
  * Creates the outbox relay (see `OutboxRelay`). Messages with the same ordering key are handed out
  * one at a time by the journal, so the handlers of one batch run concurrently without reordering
- * an order's updates. A failed delivery is released with exponential back-off and the error's code
+ * an order's updates. Deliveries that complete together are acknowledged together, in one journal
+ * call. A failed delivery is released with exponential back-off and the error's code
  * as `lastError`; it is never dropped.
  *
  * @throws ConfigurationError for invalid options.
@@ -100,6 +102,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const deliveries = meter.createCounter('paymigrate.outbox.deliveries', { description: 'Outbox deliveries by topic and outcome.' });
   const topics = Object.keys(handlers);
 
+  const acknowledge = coalescedAcknowledgements(journal, owner);
   const backoff = (attempts: number): number => Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));
 
   const deliver = async (message: OutboxMessage): Promise<boolean> => {
@@ -120,8 +123,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       deliveries.add(1, { topic: message.topic, outcome: 'failed' });
       return false;
     }
-    const { acknowledged } = await journal.acknowledgeOutbox({ sequences: [message.sequence], owner });
-    if (acknowledged.length === 0) {
+    if (!(await acknowledge(message.sequence))) {
       // Our lease expired and another worker took the message over: it will be delivered again
       // (the handler is idempotent), which is what at-least-once means.
       logger.warn({ topic: message.topic, sequence: message.sequence }, 'Outbox acknowledgement ignored: the lease was taken over');
