@@ -25,4 +25,3 @@ export { type RehearsalReport, renderReport } from './rehearsal/report.js';
 export type { InvariantCounts } from './rehearsal/verification.js';
 export { createRuntime, type PaymigrateRuntime, type RuntimeOptions } from './runtime/runtime.js';
 export { createJournalAdyenLedger } from './runtime/journal-adyen-ledger.js';
-export { guardJournalCardData } from './runtime/card-data-guard.js';

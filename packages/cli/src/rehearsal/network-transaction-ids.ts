@@ -1,7 +1,9 @@
 import { intentsCollection, type JournalV1, paymentsCollection, savedPaymentMethodsCollection } from '@paymigrate/core';
-import { networkTransactionIdKeyPattern } from '../runtime/card-data-guard.js';
 import { adyenLedgerCollection } from '../runtime/journal-adyen-ledger.js';
 import { customerCollection } from './customer-directory.js';
+
+/** Keys whose value is a network transaction id (scheme reference) in the records the rehearsal writes. */
+const networkTransactionIdKeyPattern = /^(networkTransactionId|network_transaction_id|networkTxReference)$/;
 
 /** Collections whose records carry network transaction ids. */
 const collections = [paymentsCollection, intentsCollection, savedPaymentMethodsCollection, adyenLedgerCollection, customerCollection];
@@ -20,10 +22,11 @@ function collect(value: unknown, found: Set<string>): void {
 }
 
 /**
- * The network transaction ids the providers issued, as the journal recorded them. A raw scan of
- * the journal file finds these 15-digit ids as "card numbers" whenever one passes the Luhn check
- * in a brand range; they are scheme references, so the PAN scan leaves exactly these out (and
- * reports how many it left out).
+ * The network transaction ids the providers issued, as the journal recorded them. Core's scanner
+ * knows an id by the name written next to it; a raw scan of the journal file's bytes can meet one
+ * without its name (a record split across pages), and a 15-digit id passes the Luhn check in a
+ * brand range now and then. They are scheme references, so the PAN scan leaves exactly these out
+ * (and reports how many it left out).
  */
 export async function knownNetworkTransactionIds(journal: JournalV1): Promise<Set<string>> {
   const found = new Set<string>();

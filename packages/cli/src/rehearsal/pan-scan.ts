@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { findSensitiveDataInText, type SensitiveDataFinding } from '@paymigrate/core';
-import { withoutHexDigests } from '../runtime/card-data-guard.js';
 
 /** What scanning one source found. */
 export interface PanScanResult {
@@ -19,17 +18,16 @@ const digitRun = /(?<![0-9])[0-9]{13,19}(?![0-9])/g;
 
 /**
  * Scans text for cardholder data with core's PCI scanner (Luhn-checked card numbers in brand
- * ranges, track data, labelled security codes). Hexadecimal digests (32+ hex digits with a letter)
- * are blanked out first, and standalone digit runs equal to a known network transaction id are
- * left out (and counted): neither is card data, both can pass the Luhn check.
+ * ranges, track data, labelled security codes). Standalone digit runs equal to a known network
+ * transaction id are left out (and counted): a scheme reference is not card data, but can pass the
+ * Luhn check where its name is not next to it.
  */
 export function scanText(source: string, text: string, exclude: ReadonlySet<string> = new Set()): PanScanResult {
   let excluded = 0;
-  const withoutDigests = withoutHexDigests(text);
   const scannable =
     exclude.size === 0
-      ? withoutDigests
-      : withoutDigests.replace(digitRun, (digits) => {
+      ? text
+      : text.replace(digitRun, (digits) => {
           if (!exclude.has(digits)) return digits;
           excluded += 1;
           return 'n'.repeat(digits.length);

@@ -170,11 +170,7 @@ export const tokensPhase: PhaseRunner = async (context) => {
       `${format} mapping file${files.length > 1 ? 's' : ''} (PGP-encrypted and signed, verified before use): ${bulk.mapped} mapped, ${bulk.recollect} to re-collect, ${bulk.rejected} rejected`,
       `delta: ${delta.mapped ?? 0} copied through the import API (${deltaReport.forward.mapped} forward, ${deltaReport.reverse.mapped} reverse from the TSM's saved cards), ${delta.recollect ?? 0} to re-collect`,
       `verification: ${verification.verified} tokens verified at ${options.to}`,
-      ...Object.entries(rejectionReasons).map(([reason, count]) =>
-        reason === 'sensitive_data'
-          ? `${count} mapping rows dropped by the engine as 'sensitive_data': their network transaction id (15 digits) passes the card-number check; these customers re-enter their card at ${options.to}`
-          : `${count} mapping rows rejected: ${reason}`,
-      ),
+      ...Object.entries(rejectionReasons).map(([reason, count]) => `${count} mapping rows rejected: ${reason}`),
       ...(missing === 0 ? [] : [`${missing} customers have no token at ${options.to} (they enter a card again when routed there)`]),
     ],
     counts: {

@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type JournalV1, SensitiveDataError, VersionConflictError } from '@paymigrate/core';
+import { guardJournal, type JournalV1, SensitiveDataError, VersionConflictError } from '@paymigrate/core';
 import type { AdyenLedgerEntry } from '@paymigrate/provider-adyen';
 import { InMemoryJournal } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConfigFileError } from '../cli-errors.js';
-import { guardJournalCardData, withoutHexDigests, withoutNetworkTransactionIds } from './card-data-guard.js';
 import { createConfiguredJournal } from './create-journal.js';
 import { createRuntimeLog } from './create-log.js';
 import { createJournalAdyenLedger } from './journal-adyen-ledger.js';
@@ -49,9 +48,9 @@ describe('createRuntimeLog', () => {
   });
 });
 
-describe('guardJournalCardData', () => {
+describe("the runtime's journal guard (core's guardJournal)", () => {
   it('refuses card data anywhere in a batch but lets network transaction ids through', async () => {
-    const journal = guardJournalCardData(new InMemoryJournal());
+    const journal = guardJournal(new InMemoryJournal());
     await journal.open();
     const lookalike = '403158962307814';
     await journal.write({ puts: [{ collection: 'payments', key: 'p1', value: JSON.stringify({ networkTransactionId: lookalike, nested: [{ network_transaction_id: lookalike }] }), expectedVersion: 0 }] });
@@ -64,19 +63,17 @@ describe('guardJournalCardData', () => {
     await expect(journal.write({ outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd', payload: JSON.stringify({ pan: testCardNumber }) }] })).rejects.toThrow(/cardholder data/);
     expect(journal.name).toBe('memory');
     expect((await journal.get('payments', 'p1'))?.version).toBe(1);
-    expect(withoutNetworkTransactionIds({ networkTxReference: 12 })).toStrictEqual({ networkTxReference: 12 });
   });
 
   it('lets hexadecimal digests through although their digit runs can pass the Luhn check', async () => {
-    const journal = guardJournalCardData(new InMemoryJournal());
+    const journal = guardJournal(new InMemoryJournal());
     await journal.open();
     // A SHA-1 idempotency key of the order synchronizer whose digits hold a Visa-range Luhn-valid run.
     const key = 'ord_f4f4c48713285343633404f75c05728b44446b31';
     const payload = JSON.stringify({ actions: [{ type: 'record_payment', idempotencyKey: key }] });
     await journal.write({ outbox: [{ topic: 'platform.order', orderingKey: 'o', deduplicationId: key, payload }] });
     await journal.write({ puts: [{ collection: 'notes', key, value: `plain text ${key}`, expectedVersion: 0 }] });
-    expect(withoutHexDigests(`x ${key} ${testCardNumber}`)).toBe(`x ord_${'h'.repeat(40)} ${testCardNumber}`);
-    expect(withoutHexDigests('0123456789012345678901234567890123')).toBe('0123456789012345678901234567890123');
+    await expect(journal.write({ puts: [{ collection: 'notes', key: 'n2', value: `${key} ${testCardNumber}`, expectedVersion: 0 }] })).rejects.toThrow(/cardholder data/);
   });
 });
 

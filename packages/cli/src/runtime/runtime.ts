@@ -1,4 +1,5 @@
 import {
+  guardJournal,
   type ClockV1,
   type CommercePlatformV1,
   createMigrationOrchestrator,
@@ -23,7 +24,6 @@ import {
   withRoutingAnnouncements,
 } from '@paymigrate/core';
 import type { PaymigrateConfig } from '../config/config-schema.js';
-import { guardJournalCardData } from './card-data-guard.js';
 import { createConfiguredGateways } from './create-gateways.js';
 import { createConfiguredJournal } from './create-journal.js';
 import { createConfiguredKeyProvider } from './create-key-provider.js';
@@ -107,7 +107,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Paymigrate
   const clock = options.clock ?? systemClock;
   const rawJournal = options.journal ?? createConfiguredJournal(config.journal, options.environment, options.source);
   await rawJournal.open();
-  const journal = guardJournalCardData(rawJournal);
+  const journal = guardJournal(rawJournal);
   try {
     const configuredGateways = createConfiguredGateways(config, { environment: options.environment, source: options.source, journal });
     const engines: { tokens?: TokenMigrationEngine; routing?: RoutingRuntime } = {};
