@@ -130,16 +130,25 @@ function directSdk(fakes: LoopbackFakes) {
   };
 }
 
-/** paymigrate: TSM on SQLite, migration selector and orchestrator, the real adapters. */
+/**
+ * paymigrate: TSM on SQLite, migration selector and orchestrator, the real adapters. `transactions`
+ * is what is measured (nothing between it and the journal or the adapters); `instrumented` is the
+ * same over timing proxies, used only to show where a checkout's time goes.
+ */
 async function framework(fakes: LoopbackFakes, journal: SqliteJournal) {
-  const timedJournal = timed(journal as JournalV1, 'journal');
   const gateways: PaymentGatewayV1[] = [
     createStripeGateway({ apiKey: 'sk_test_paymigrate_bench', webhookSecret: 'whsec_bench', apiBaseUrl: fakes.stripeUrl, timeoutMilliseconds: 30_000 }),
     createPayPalGateway({ clientId: fakes.payPalClientId, clientSecret: fakes.payPalClientSecret, baseUrl: `${fakes.payPalUrl}/`, timeoutMilliseconds: 30_000, environmentVariables: {} }),
-  ].map((gateway) => timed(gateway, 'provider'));
-  const selector = createMigrationProviderSelector<ProviderSelectionRequest>({ journal: timedJournal, fromProvider: 'stripe', logger });
+  ];
+  const selector = createMigrationProviderSelector<ProviderSelectionRequest>({ journal, fromProvider: 'stripe', logger });
   const router = new CheckoutRouter(selector);
-  const transactions = createTransactionStateManager({ journal: timedJournal, gateways, selectProvider: router, logger });
+  const transactions = createTransactionStateManager({ journal, gateways, selectProvider: router, logger });
+  const instrumented = createTransactionStateManager({
+    journal: timed(journal as JournalV1, 'journal'),
+    gateways: gateways.map((gateway) => timed(gateway, 'provider')),
+    selectProvider: router,
+    logger,
+  });
   const orchestrator = createMigrationOrchestrator({
     journal,
     fromProvider: 'stripe',
@@ -148,13 +157,26 @@ async function framework(fakes: LoopbackFakes, journal: SqliteJournal) {
     logger,
     inFlightPayments: { countInFlight: async (provider) => (await transactions.inFlight({ provider })).length },
   });
-  return { transactions, orchestrator, selector, router };
+  return { transactions, instrumented, orchestrator, selector, router };
+}
+
+/** Milliseconds that may be negative (paymigrate faster than the baseline in a noisy run). */
+function formatDifference(milliseconds: number): string {
+  return milliseconds < 0 ? `-${formatMilliseconds(-milliseconds)}` : formatMilliseconds(milliseconds);
+}
+
+/** CPU time this process has used so far (user + system), milliseconds; the fakes run in another process. */
+function cpuMilliseconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1_000;
 }
 
 interface Sample {
   readonly milliseconds: number;
   readonly provider: string;
   readonly breakdown?: Breakdown | undefined;
+  /** CPU this process spent during the checkout (only meaningful one at a time). */
+  readonly cpuMilliseconds?: number | undefined;
 }
 
 /** Latency figures of a list of samples. */
@@ -169,6 +191,11 @@ const benchmark: Benchmark = async (context) => {
   const sequential = Math.max(20, Math.round(200 * context.scale));
   const arrivalMs = 50;
   const load = loadavg()[0] ?? 0;
+  // tsx turns source maps on; the Stripe SDK reads `new Error().stack` on every request, which then
+  // maps each TypeScript frame (paymigrate's stack has more of them than the bench's direct calls).
+  // Built packages run without source maps, so both paths run without them here.
+  const sourceMapsWere = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
   // The adapters take no agent: the PayPal SDK (axios) uses Node's global agent, sized here for
   // both paths alike; Stripe's SDK goes through fetch (undici's default keep-alive pool).
   http.globalAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -181,14 +208,16 @@ const benchmark: Benchmark = async (context) => {
     const paymigrate = await framework(fakes, journal);
     await paymigrate.orchestrator.start({ actor: 'bench', reason: 'benchmark' });
 
-    /** One checkout through paymigrate: the provider is chosen when the checkout begins, its token goes with it. */
-    const viaPaymigrate = async (paymentId: string, amountMinor: number): Promise<Sample> => {
+    /**
+     * One checkout through paymigrate: the provider is chosen when the checkout begins, its token
+     * goes with it. `instrumented`: through the timing proxies, to fill in the breakdown.
+     */
+    const viaPaymigrate = async (paymentId: string, amountMinor: number, instrumented = false): Promise<Sample> => {
       const amount = Money.of(amountMinor, 'EUR');
-      const breakdown: Breakdown = { provider: 0, journal: 0 };
-      const begin = performance.now();
-      const provider = await breakdowns.run(breakdown, async () => {
+      const transactions = instrumented ? paymigrate.instrumented : paymigrate.transactions;
+      const checkout = async (): Promise<string> => {
         const selection = await paymigrate.router.begin({ paymentId, merchantReference: `order-${paymentId}`, amount, currency: 'EUR' });
-        const authorization = await paymigrate.transactions.authorize({
+        const authorization = await transactions.authorize({
           paymentId,
           merchantReference: `order-${paymentId}`,
           orderId: `order-${paymentId}`,
@@ -196,21 +225,31 @@ const benchmark: Benchmark = async (context) => {
           paymentMethodToken: selection.provider === 'stripe' ? 'pm_card_visa' : payPalVaultId,
         });
         if (authorization.status !== 'succeeded') throw new Error(`authorization of ${paymentId} ended ${authorization.status}`);
-        const capture = await paymigrate.transactions.capture({ paymentId });
+        const capture = await transactions.capture({ paymentId });
         if (capture.status !== 'succeeded') throw new Error(`capture of ${paymentId} ended ${capture.status}`);
         return selection.provider;
-      });
+      };
+      const cpuBefore = cpuMilliseconds();
+      const begin = performance.now();
+      if (!instrumented) {
+        const provider = await checkout();
+        return { milliseconds: performance.now() - begin, provider, cpuMilliseconds: cpuMilliseconds() - cpuBefore };
+      }
+      const breakdown: Breakdown = { provider: 0, journal: 0 };
+      const provider = await breakdowns.run(breakdown, checkout);
       return { milliseconds: performance.now() - begin, provider, breakdown };
     };
     const viaSdk = async (provider: 'stripe' | 'paypal', id: string, amountMinor: number): Promise<Sample> => {
+      const cpuBefore = cpuMilliseconds();
       const begin = performance.now();
       await direct(provider, id, amountMinor);
-      return { milliseconds: performance.now() - begin, provider };
+      return { milliseconds: performance.now() - begin, provider, cpuMilliseconds: cpuMilliseconds() - cpuBefore };
     };
 
     // Warm-up: connections, OAuth tokens, JIT, on both providers and both paths.
     for (let index = 0; index < 40; index += 1) await viaSdk(index % 2 === 0 ? 'stripe' : 'paypal', `warm${index}`, 1_000);
     await Promise.all(Array.from({ length: 20 }, (_, index) => viaPaymigrate(`fwwarm${index}s`, 1_000)));
+    await Promise.all(Array.from({ length: 20 }, (_, index) => viaPaymigrate(`fwwarmi${index}s`, 1_000, true)));
 
     // Phase 1 (the measure): 1,000 concurrent checkouts per round. The first half arrive within
     // 50 ms, on the old provider; the cutover then commits while they are in flight; the second half
@@ -219,9 +258,12 @@ const benchmark: Benchmark = async (context) => {
     const baseline: Sample[] = [];
     const measured: Sample[] = [];
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const baselineLoopDelay = monitorEventLoopDelay({ resolution: 10 });
     const statisticsBefore = journal.groupCommitStatistics();
     let frameworkMilliseconds = 0;
     let baselineMilliseconds = 0;
+    let frameworkCpu = 0;
+    let baselineCpu = 0;
     let flipMilliseconds = 0;
     const half = Math.ceil(count / 2);
 
@@ -234,12 +276,16 @@ const benchmark: Benchmark = async (context) => {
       );
 
     const runBaseline = async (round: number): Promise<void> => {
+      baselineLoopDelay.enable();
+      const cpuBefore = cpuMilliseconds();
       const started = performance.now();
       const first = arrivals(0, half, (index) => viaSdk('stripe', `base${round}n${index}`, 1_000 + index));
       await sleep(arrivalMs);
       const second = arrivals(half, count, (index) => viaSdk('paypal', `base${round}n${index}`, 1_000 + index));
       baseline.push(...(await first), ...(await second));
       baselineMilliseconds += performance.now() - started;
+      baselineCpu += cpuMilliseconds() - cpuBefore;
+      baselineLoopDelay.disable();
     };
 
     const runFramework = async (round: number): Promise<void> => {
@@ -252,6 +298,7 @@ const benchmark: Benchmark = async (context) => {
       await paymigrate.orchestrator.setRampPercent({ percent: 100, actor: 'bench', reason: 'bench' });
       await paymigrate.selector.refresh();
       loopDelay.enable();
+      const cpuBefore = cpuMilliseconds();
       const started = performance.now();
       const first = arrivals(0, half, (index) => viaPaymigrate(`fw${round}n${index}`, 1_000 + index));
       await sleep(arrivalMs);
@@ -263,6 +310,7 @@ const benchmark: Benchmark = async (context) => {
       const second = arrivals(half, count, (index) => viaPaymigrate(`fw${round}n${index}`, 1_000 + index));
       measured.push(...(await first), ...(await second));
       frameworkMilliseconds += performance.now() - started;
+      frameworkCpu += cpuMilliseconds() - cpuBefore;
       loopDelay.disable();
     };
 
@@ -278,16 +326,19 @@ const benchmark: Benchmark = async (context) => {
     }
     const statistics = journal.groupCommitStatistics();
 
-    // Phase 2 (where the time goes): one checkout at a time on Stripe, alternating the two paths, so
+    // Phase 2 (where the time goes): one checkout at a time on Stripe, alternating the paths, so
     // nothing queues and both make the same two HTTP calls: the difference is paymigrate's own cost.
+    // A third, instrumented paymigrate checkout per step shows where its time goes.
     await paymigrate.orchestrator.rollback({ actor: 'bench', reason: 'sequential phase on the old provider' });
     await paymigrate.selector.refresh();
     context.log(`${sequential} sequential checkouts each way`);
     const sequentialBaseline: Sample[] = [];
     const sequentialMeasured: Sample[] = [];
+    const sequentialInstrumented: Sample[] = [];
     for (let index = 0; index < sequential; index += 1) {
       sequentialBaseline.push(await viaSdk('stripe', `seqbase${index}`, 1_000 + index));
       sequentialMeasured.push(await viaPaymigrate(`fwseq${index}`, 1_000 + index));
+      sequentialInstrumented.push(await viaPaymigrate(`fwseqi${index}`, 1_000 + index, true));
     }
 
     const ours = summary(measured);
@@ -297,6 +348,12 @@ const benchmark: Benchmark = async (context) => {
     const ratio = ours.p50 / base.p50;
     const oursAlone = summary(sequentialMeasured);
     const baseAlone = summary(sequentialBaseline);
+    const checkouts = count * rounds;
+    const baselineCpuPerCheckout = baselineCpu / checkouts;
+    const frameworkCpuPerCheckout = frameworkCpu / checkouts;
+    const cpuRatio = frameworkCpuPerCheckout / baselineCpuPerCheckout;
+    const baseCpuAlone = median(sequentialBaseline.map((sample) => sample.cpuMilliseconds ?? 0));
+    const oursCpuAlone = median(sequentialMeasured.map((sample) => sample.cpuMilliseconds ?? 0));
     const split = { stripe: measured.filter((sample) => sample.provider === 'stripe').length, paypal: measured.filter((sample) => sample.provider === 'paypal').length };
     const truths = await fakes.truth();
     const invariants = await checkInvariants({ journal, fakes: { stripe: truthOf(truths[0]!, 'fw'), paypal: truthOf(truths[1]!, 'fw') } });
@@ -305,36 +362,39 @@ const benchmark: Benchmark = async (context) => {
       description:
         'Each round runs 1,000 checkouts (authorize + capture): 500 arrive within 50 ms on the old provider (Stripe), the orchestrator cuts over to the new one (PayPal) while they are in flight, 500 more arrive within the next 50 ms. Through paymigrate (Transaction State Manager on the SQLite journal, synchronous=FULL, group commit; migration selector; the real adapters) and, side by side in the same run, as direct SDK calls (the official Stripe and PayPal SDKs) to the same fakes, served by a child process over loopback HTTP. Latency is per checkout, from the provider choice to the end of the capture. A second phase runs checkouts one at a time to show the cost per checkout without queueing.',
       targets: [
-        { measure: 'p99 added latency (1,000 concurrent)', target: '< 100 ms', achieved: formatMilliseconds(p99Added), met: p99Added < 100, owner: 'user' },
-        { measure: 'p99 added latency (1,000 concurrent)', target: '<= 5 ms', achieved: formatMilliseconds(p99Added), met: p99Added <= 5, owner: 'ours' },
+        { measure: 'p99 added latency (1,000 concurrent)', target: '< 100 ms', achieved: formatDifference(p99Added), met: p99Added < 100, owner: 'user' },
+        { measure: 'p99 added latency (1,000 concurrent)', target: '<= 5 ms', achieved: formatDifference(p99Added), met: p99Added <= 5, owner: 'ours' },
         { measure: 'median latency ratio (paymigrate / direct SDK)', target: '<= 1.05x', achieved: `${ratio.toFixed(2)}x`, met: ratio <= 1.05, owner: 'ours' },
         { measure: 'invariant violations (paymigrate checkouts)', target: '0', achieved: String(invariants.violations.length), met: invariants.violations.length === 0, owner: 'ours' },
       ],
       figures: {
-        'checkouts per path (concurrent phase)': count * rounds,
+        'checkouts per path (concurrent phase)': checkouts,
         'direct SDK p50 / p99': `${formatMilliseconds(base.p50)} / ${formatMilliseconds(base.p99)}`,
         'paymigrate p50 / p99': `${formatMilliseconds(ours.p50)} / ${formatMilliseconds(ours.p99)}`,
-        'added p50': formatMilliseconds(p50Added),
-        'added p99': formatMilliseconds(p99Added),
+        'added p50': formatDifference(p50Added),
+        'added p99': formatDifference(p99Added),
         'median ratio': `${ratio.toFixed(3)}x`,
-        'direct SDK throughput': formatRate((count * rounds) / (baselineMilliseconds / 1000), 'checkouts'),
-        'paymigrate throughput': formatRate((count * rounds) / (frameworkMilliseconds / 1000), 'checkouts'),
-        'paymigrate median time in provider calls': formatMilliseconds(median(measured.map((sample) => sample.breakdown?.provider ?? 0))),
-        'paymigrate median time waiting for the journal': formatMilliseconds(median(measured.map((sample) => sample.breakdown?.journal ?? 0))),
+        'direct SDK throughput': formatRate(checkouts / (baselineMilliseconds / 1000), 'checkouts'),
+        'paymigrate throughput': formatRate(checkouts / (frameworkMilliseconds / 1000), 'checkouts'),
+        'CPU per checkout in this process, concurrent (direct SDK / paymigrate)': `${formatMilliseconds(baselineCpuPerCheckout)} / ${formatMilliseconds(frameworkCpuPerCheckout)}`,
+        'CPU ratio, concurrent (paymigrate / direct SDK)': `${cpuRatio.toFixed(2)}x`,
+        'paymigrate added CPU per checkout, concurrent': formatDifference(frameworkCpuPerCheckout - baselineCpuPerCheckout),
         'paymigrate checkouts on stripe / paypal': `${split.stripe} / ${split.paypal}`,
         'cutover under load (orchestrator write + selector refresh), worst': formatMilliseconds(flipMilliseconds),
-        'event-loop delay p99 (paymigrate rounds)': formatMilliseconds(loopDelay.percentile(99) / 1e6),
-        'journal commits / write batches / largest group': `${statistics.commits - statisticsBefore.commits} / ${statistics.batches - statisticsBefore.batches} / ${statistics.largestGroup}`,
+        'event-loop delay p99 (direct SDK rounds / paymigrate rounds)': `${formatMilliseconds(baselineLoopDelay.percentile(99) / 1e6)} / ${formatMilliseconds(loopDelay.percentile(99) / 1e6)}`,
+        'journal commits / write batches / largest group / WAL syncs (off the event loop)': `${statistics.commits - statisticsBefore.commits} / ${statistics.batches - statisticsBefore.batches} / ${statistics.largestGroup} / ${statistics.walSyncs - statisticsBefore.walSyncs}`,
         'one at a time (Stripe): direct SDK p50 / p99': `${formatMilliseconds(baseAlone.p50)} / ${formatMilliseconds(baseAlone.p99)}`,
         'one at a time: paymigrate p50 / p99': `${formatMilliseconds(oursAlone.p50)} / ${formatMilliseconds(oursAlone.p99)}`,
-        'one at a time: added p50 / p99': `${formatMilliseconds(oursAlone.p50 - baseAlone.p50)} / ${formatMilliseconds(oursAlone.p99 - baseAlone.p99)}`,
-        'one at a time: paymigrate median in provider calls / journal': `${formatMilliseconds(median(sequentialMeasured.map((sample) => sample.breakdown?.provider ?? 0)))} / ${formatMilliseconds(median(sequentialMeasured.map((sample) => sample.breakdown?.journal ?? 0)))}`,
-        'machine load (1 min) at start': load.toFixed(2),
+        'one at a time: added p50 / p99': `${formatDifference(oursAlone.p50 - baseAlone.p50)} / ${formatDifference(oursAlone.p99 - baseAlone.p99)}`,
+        'one at a time: median CPU per checkout (direct SDK / paymigrate)': `${formatMilliseconds(baseCpuAlone)} / ${formatMilliseconds(oursCpuAlone)}`,
+        'one at a time, instrumented: paymigrate median in provider calls / journal': `${formatMilliseconds(median(sequentialInstrumented.map((sample) => sample.breakdown?.provider ?? 0)))} / ${formatMilliseconds(median(sequentialInstrumented.map((sample) => sample.breakdown?.journal ?? 0)))}`,
+        'machine load (1 min) at start / end': `${load.toFixed(2)} / ${(loadavg()[0] ?? 0).toFixed(2)}`,
       },
       notes: [
-        'Per checkout the direct path makes 2 HTTP calls; paymigrate makes 2 on Stripe or 3 on PayPal (the adapter reads the order to find its authorization before capturing), 4 durable journal commits (intent before each call, outcome after) and about a dozen journal reads, each validated.',
-        'The adapters take no HTTP agent: the PayPal SDK (axios) uses the global agent, set to keep-alive with 64 sockets for both paths; the Stripe SDK uses fetch (undici default pool, keep-alive, no socket limit).',
-        'Time in provider calls and waiting for the journal is summed per checkout (waits overlap between checkouts); the rest is the state manager\'s own CPU and event-loop queueing. With 1,000 checkouts in flight on two shared cores, every millisecond of CPU per checkout becomes queueing for all of them.',
+        'Per checkout the direct path makes 2 HTTP calls; paymigrate makes 2 on Stripe or 3 on PayPal (the adapter reads the order to find its authorization before capturing), 4 durable journal commits (intent before each call, outcome after; synchronous=FULL, the WAL fsync runs on the thread pool, not on the event loop) and 2 journal reads (is the payment new? the payment to capture), the rest reused from its own compare-and-set writes.',
+        'Both paths use the same HTTP clients: the PayPal SDK (axios) through the global agent, keep-alive with 64 sockets; the Stripe SDK through fetch (undici\'s global keep-alive pool). The fakes run in a child process. Source maps are off for both paths (tsx turns them on; the Stripe SDK reads an Error stack on every request).',
+        'CPU per checkout is process.cpuUsage() of this process (the fakes are another process) over the concurrent rounds, divided by the checkouts: with 1,000 checkouts in flight on two shared cores, latency is mostly queueing for CPU, so the CPU ratio is the fairer measure of paymigrate\'s own cost.',
+        'The measured paymigrate path has no instrumentation; the breakdown (time in provider calls and waiting for the journal) comes from a third, instrumented checkout run one at a time beside the others.',
         ...invariants.violations.slice(0, 5).map((violation) => `Violation: ${violation}`),
       ],
     };
@@ -342,6 +402,7 @@ const benchmark: Benchmark = async (context) => {
     await journal.close();
     await fakes.stop();
     rmSync(directory, { recursive: true, force: true });
+    process.setSourceMapsEnabled(sourceMapsWere);
   }
 };
 

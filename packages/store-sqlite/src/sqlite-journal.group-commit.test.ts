@@ -63,6 +63,8 @@ describe('group commit: concurrent writes share one transaction and one fsync', 
       batches: before.batches + 3,
       conflicts: before.conflicts + 1,
       largestGroup: 3,
+      // One WAL sync, off the event loop, for the whole group.
+      walSyncs: before.walSyncs + 1,
     });
     expect(first).toMatchObject({ status: 'fulfilled', value: { records: [{ key: 'a1', version: 1 }, { key: 'a2', version: 1 }], outboxSequences: [1] } });
     expect(second.status).toBe('rejected');

@@ -26,6 +26,7 @@ import { applySqliteMigrations, readSchemaVersion, sqliteMigrations } from './sq
 import { recordFromRow } from './sqlite-rows.js';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createSqliteTransactions, type GroupedBatch, type SqliteTransactions } from './sqlite-transactions.js';
+import { WalSynchronizer } from './sqlite-wal-sync.js';
 
 /** One open connection and everything prepared on it. */
 interface SqliteConnection {
@@ -33,6 +34,8 @@ interface SqliteConnection {
   readonly statements: SqliteStatements;
   readonly transactions: SqliteTransactions;
   readonly schemaVersion: number;
+  /** Syncs the WAL off the event loop (`synchronous: 'FULL'` on a file in WAL mode); absent when SQLite syncs, or nothing needs syncing. */
+  readonly walSync: WalSynchronizer | undefined;
 }
 
 /** The first pause before retrying a busy `open()`; each retry waits one step longer. */
@@ -65,6 +68,11 @@ export interface GroupCommitStatistics {
   readonly conflicts: number;
   /** The largest number of batches one commit carried. */
   readonly largestGroup: number;
+  /**
+   * WAL syncs done off the event loop (`synchronous: 'FULL'`): each one makes every commit made
+   * before it started durable, so one sync usually settles several groups.
+   */
+  readonly walSyncs: number;
 }
 
 /**
@@ -75,6 +83,12 @@ export interface GroupCommitStatistics {
  * How it keeps the `JournalV1` guarantees:
  * - Durability: `write` resolves after its commit; with `synchronous: 'FULL'` (the default) the WAL
  *   is fsync'ed first, so the batch survives power loss; `'NORMAL'` survives process crashes only.
+ *   The fsync of `'FULL'` runs off the event loop (see `WalSynchronizer`): SQLite runs with
+ *   `NORMAL` and the journal syncs the WAL on libuv's thread pool after each commit, settling
+ *   writes (and claims, acknowledgements, releases) only when the sync is done, and letting reads
+ *   answer only once everything they may show is on disk, including other processes' commits
+ *   (seen through `PRAGMA data_version`). Same guarantee as SQLite's own `FULL`, without stalling
+ *   the process for each fsync.
  * - Group commit: `write` does not commit on its own. It queues its batch, and once per turn of the
  *   event loop (`setImmediate`) every queued batch is committed in ONE `BEGIN IMMEDIATE`
  *   transaction, each batch in its own `SAVEPOINT`, so concurrent writers share one commit and one
@@ -123,7 +137,9 @@ export class SqliteJournal implements JournalV1 {
   #opening: Promise<void> | undefined;
   #queuedWrites: QueuedWrite[] = [];
   #groupCommitScheduled = false;
-  #statistics = { commits: 0, batches: 0, conflicts: 0, largestGroup: 0 };
+  #statistics = { commits: 0, batches: 0, conflicts: 0, largestGroup: 0, walSyncs: 0 };
+  /** `PRAGMA data_version` when this connection last looked: a change means another connection committed. */
+  #dataVersion = 0;
 
   /**
    * Validates the options; opens nothing (call `open()`).
@@ -179,13 +195,16 @@ export class SqliteJournal implements JournalV1 {
     const database = new Database(filename, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
     try {
       // A read-only connection cannot change the journal mode; the file keeps the WAL mode its writer set.
-      if (!readonly) database.pragma('journal_mode = WAL');
-      database.pragma(`synchronous = ${synchronous}`);
+      const walMode = !readonly && database.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+      // In WAL mode FULL = NORMAL + a WAL sync after each commit, which the journal does off the event loop.
+      const walSync = walMode && synchronous === 'FULL' ? new WalSynchronizer(`${resolve(filename)}-wal`) : undefined;
+      database.pragma(`synchronous = ${walSync === undefined ? synchronous : 'NORMAL'}`);
       database.pragma('foreign_keys = ON');
       const schemaVersion = readonly ? readSchemaVersion(database) : applySqliteMigrations(database, { now: () => clock.now() });
       if (schemaVersion !== sqliteMigrations.length) throw journalSchemaError(filename, schemaVersion, sqliteMigrations.length);
       const statements = prepareSqliteStatements(database);
-      return { database, statements, transactions: createSqliteTransactions(database, statements, clock), schemaVersion };
+      this.#dataVersion = statements.dataVersion.get() as number;
+      return { database, statements, transactions: createSqliteTransactions(database, statements, clock), schemaVersion, walSync };
     } catch (error) {
       database.close();
       throw error;
@@ -205,7 +224,13 @@ export class SqliteJournal implements JournalV1 {
     this.#connection = undefined;
     this.#state = 'closed';
     if (connection === undefined) return;
-    const { database } = connection;
+    const { database, walSync } = connection;
+    if (walSync !== undefined) {
+      // Their callers hear of them once they are on disk (a failed sync is reported to them).
+      await walSync.durable().catch(() => undefined);
+      walSync.close();
+      this.#statistics.walSyncs += walSync.syncs;
+    }
     try {
       if (!this.#options.readonly) {
         // TRUNCATE resets the WAL when no other connection is using it; busy_timeout 0 makes it give
@@ -226,15 +251,15 @@ export class SqliteJournal implements JournalV1 {
 
   /** Reads one record. */
   async get(collection: string, key: string): Promise<JournalRecord | undefined> {
-    const { statements } = this.#connect('get');
-    const row = this.#guard('get', () => statements.selectRecord.get(collection, key));
-    return row === undefined ? undefined : recordFromRow(row);
+    const connection = this.#connect('get');
+    const row = this.#guard('get', () => connection.statements.selectRecord.get(collection, key));
+    return this.#durableRead(connection, row === undefined ? undefined : recordFromRow(row));
   }
 
   /** Reads several records of one collection from one snapshot, in the order of `keys`, each once; absent keys are left out. */
   async getMany(collection: string, keys: readonly string[]): Promise<readonly JournalRecord[]> {
-    const { transactions } = this.#connect('getMany');
-    return this.#guard('getMany', () => transactions.readRecords.deferred(collection, keys));
+    const connection = this.#connect('getMany');
+    return this.#durableRead(connection, this.#guard('getMany', () => connection.transactions.readRecords.deferred(collection, keys)));
   }
 
   /**
@@ -243,7 +268,8 @@ export class SqliteJournal implements JournalV1 {
    * @throws TypeError when `limit` is not an integer from 1 to 10,000.
    */
   async list(collection: string, options: JournalListOptions): Promise<readonly JournalRecord[]> {
-    const { statements } = this.#connect('list');
+    const connection = this.#connect('list');
+    const { statements } = connection;
     assertLimit('list', options.limit);
     const { index, afterKey, limit } = options;
     const rows = this.#guard('list', () => {
@@ -256,16 +282,18 @@ export class SqliteJournal implements JournalV1 {
         ? statements.listIndexedRecords.all({ collection, index, limit })
         : statements.listIndexedRecordsAfter.all({ collection, index, afterKey, limit });
     });
-    return Object.freeze(rows.map(recordFromRow));
+    return this.#durableRead(connection, Object.freeze(rows.map(recordFromRow)));
   }
 
   /** Counts records of a collection, optionally with one index value. */
   async count(collection: string, options: { readonly index?: string | undefined } = {}): Promise<number> {
-    const { statements } = this.#connect('count');
+    const connection = this.#connect('count');
+    const { statements } = connection;
     const { index } = options;
-    return this.#guard('count', () =>
+    const count = this.#guard('count', () =>
       Number(index === undefined ? statements.countRecords.get(collection) : statements.countIndexedRecords.get(collection, index)),
     );
+    return this.#durableRead(connection, count);
   }
 
   /**
@@ -299,7 +327,8 @@ export class SqliteJournal implements JournalV1 {
 
   /** What the group commit has done so far: commits, batches, conflicts, the largest group. */
   groupCommitStatistics(): GroupCommitStatistics {
-    return Object.freeze({ ...this.#statistics });
+    const statistics = this.#statistics;
+    return Object.freeze({ ...statistics, walSyncs: statistics.walSyncs + (this.#connection?.walSync?.syncs ?? 0) });
   }
 
   /** Commits every queued write, at most `maximumGroupCommitBatches` per transaction. Never throws. */
@@ -317,16 +346,20 @@ export class SqliteJournal implements JournalV1 {
     statistics.batches += group.length;
     statistics.largestGroup = Math.max(statistics.largestGroup, group.length);
     // Writes are queued only while open, and close() commits the queue before letting go of the connection.
-    const { transactions } = this.#connection as SqliteConnection;
+    const connection = this.#connection as SqliteConnection;
+    const { transactions } = connection;
     if (group.length === 1) {
       // Alone in its turn of the event loop: its own transaction, no savepoint needed.
       const [only] = group as [QueuedWrite];
+      let result: JournalWriteResult;
       try {
-        only.resolve(this.#guard('write', () => transactions.writeBatch.immediate(only.puts, only.deletes, only.outbox)));
+        result = this.#guard('write', () => transactions.writeBatch.immediate(only.puts, only.deletes, only.outbox));
       } catch (error) {
         if (VersionConflictError.isInstance(error)) statistics.conflicts += 1;
         only.reject(error);
+        return;
       }
+      this.#settleWhenDurable(connection, [{ queued: only, result }]);
       return;
     }
     let outcomes;
@@ -336,15 +369,58 @@ export class SqliteJournal implements JournalV1 {
       for (const queued of group) queued.reject(error);
       return;
     }
+    const committed: { readonly queued: QueuedWrite; readonly result: JournalWriteResult }[] = [];
     outcomes.forEach((outcome, position) => {
       const queued = group[position] as QueuedWrite;
       if (outcome.committed) {
-        queued.resolve(outcome.result);
+        committed.push({ queued, result: outcome.result });
       } else {
+        // Nothing of it was written: its caller may hear of the conflict at once.
         statistics.conflicts += 1;
         queued.reject(outcome.conflict);
       }
     });
+    this.#settleWhenDurable(connection, committed);
+  }
+
+  /** Resolves committed writes once their commit is on disk (at once when SQLite synced it in `COMMIT`); a failed sync rejects them. */
+  #settleWhenDurable(connection: SqliteConnection, committed: readonly { readonly queued: QueuedWrite; readonly result: JournalWriteResult }[]): void {
+    const { walSync } = connection;
+    if (walSync === undefined) {
+      for (const { queued, result } of committed) queued.resolve(result);
+      return;
+    }
+    walSync.durable(walSync.noteCommit()).then(
+      () => {
+        for (const { queued, result } of committed) queued.resolve(result);
+      },
+      (error: unknown) => {
+        for (const { queued } of committed) queued.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Returns `result` once everything it may show is on disk: this connection's commits, and any
+   * other connection's (another process) since the last look (`PRAGMA data_version` moved).
+   */
+  async #durableRead<Result>(connection: SqliteConnection, result: Result): Promise<Result> {
+    const { walSync, statements } = connection;
+    if (walSync === undefined) return result;
+    const dataVersion = this.#guard('read', () => statements.dataVersion.get() as number);
+    if (dataVersion !== this.#dataVersion) {
+      this.#dataVersion = dataVersion;
+      walSync.noteCommit();
+    }
+    await walSync.durable();
+    return result;
+  }
+
+  /** Returns `result` of a writing transaction (claim, acknowledgement, release) once its commit is on disk. */
+  async #durableWrite<Result>(connection: SqliteConnection, result: Result): Promise<Result> {
+    const { walSync } = connection;
+    if (walSync !== undefined) await walSync.durable(walSync.noteCommit());
+    return result;
   }
 
   /**
@@ -354,11 +430,11 @@ export class SqliteJournal implements JournalV1 {
    * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `leaseMs` is not a positive integer.
    */
   async claim(options: JournalClaimOptions): Promise<readonly JournalRecord[]> {
-    const { transactions } = this.#writable('claim');
+    const connection = this.#writable('claim');
     assertLimit('claim', options.limit);
     assertLeaseMilliseconds('claim', options.leaseMs);
     const request = { collection: options.collection, index: options.index, owner: options.owner, leaseMs: options.leaseMs, limit: options.limit };
-    return this.#guard('claim', () => transactions.claimRecords.immediate(request));
+    return this.#durableWrite(connection, this.#guard('claim', () => connection.transactions.claimRecords.immediate(request)));
   }
 
   /**
@@ -368,11 +444,11 @@ export class SqliteJournal implements JournalV1 {
    * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `leaseMs` is not a positive integer.
    */
   async claimOutbox(options: OutboxClaimOptions): Promise<readonly OutboxMessage[]> {
-    const { transactions } = this.#writable('claimOutbox');
+    const connection = this.#writable('claimOutbox');
     assertLimit('claimOutbox', options.limit);
     assertLeaseMilliseconds('claimOutbox', options.leaseMs);
     const request = { owner: options.owner, leaseMs: options.leaseMs, limit: options.limit, topics: options.topics };
-    return this.#guard('claimOutbox', () => transactions.claimMessages.immediate(request));
+    return this.#durableWrite(connection, this.#guard('claimOutbox', () => connection.transactions.claimMessages.immediate(request)));
   }
 
   /**
@@ -381,9 +457,9 @@ export class SqliteJournal implements JournalV1 {
    * `acknowledged`. Their deduplication ids stay known.
    */
   async acknowledgeOutbox(input: { readonly sequences: readonly number[]; readonly owner: string }): Promise<{ readonly acknowledged: readonly number[] }> {
-    const { transactions } = this.#writable('acknowledgeOutbox');
-    const acknowledged = this.#guard('acknowledgeOutbox', () => transactions.acknowledgeMessages.immediate(input.sequences, input.owner));
-    return Object.freeze({ acknowledged });
+    const connection = this.#writable('acknowledgeOutbox');
+    const acknowledged = this.#guard('acknowledgeOutbox', () => connection.transactions.acknowledgeMessages.immediate(input.sequences, input.owner));
+    return this.#durableWrite(connection, Object.freeze({ acknowledged }));
   }
 
   /**
@@ -393,19 +469,22 @@ export class SqliteJournal implements JournalV1 {
    * @throws TypeError when `availableAt` is not a finite number.
    */
   async releaseOutbox(input: { readonly sequence: number; readonly owner: string; readonly availableAt: number; readonly error?: string | undefined }): Promise<void> {
-    const { statements } = this.#writable('releaseOutbox');
+    const connection = this.#writable('releaseOutbox');
     assertAvailableAt(input.availableAt);
     const parameters = { sequence: input.sequence, owner: input.owner, availableAt: input.availableAt, error: input.error ?? null };
-    this.#guard('releaseOutbox', () => statements.releaseMessage.run(parameters));
+    this.#guard('releaseOutbox', () => connection.statements.releaseMessage.run(parameters));
+    await this.#durableWrite(connection, undefined);
   }
 
   /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */
   async pendingOutboxCount(options: { readonly topics?: readonly string[] | undefined } = {}): Promise<number> {
-    const { statements } = this.#connect('pendingOutboxCount');
+    const connection = this.#connect('pendingOutboxCount');
+    const { statements } = connection;
     const { topics } = options;
-    return this.#guard('pendingOutboxCount', () =>
+    const count = this.#guard('pendingOutboxCount', () =>
       Number(topics === undefined ? statements.countPendingMessages.get() : statements.countPendingMessagesOfTopics.get(JSON.stringify(topics))),
     );
+    return this.#durableRead(connection, count);
   }
 
   /** The open connection, or `JOURNAL_CLOSED`. */

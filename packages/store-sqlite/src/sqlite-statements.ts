@@ -81,6 +81,8 @@ export interface SqliteStatements {
   readonly releaseMessage: Database.Statement<{ sequence: number; owner: string; availableAt: number; error: string | null }>;
   readonly countPendingMessages: Database.Statement<[], number>;
   readonly countPendingMessagesOfTopics: Database.Statement<[string], number>;
+  /** `PRAGMA data_version`: changes when another connection (another process) commits. */
+  readonly dataVersion: Database.Statement<[], number>;
 }
 
 /**
@@ -167,5 +169,6 @@ export function prepareSqliteStatements(database: Database.Database): SqliteStat
     countPendingMessagesOfTopics: database
       .prepare<[string], number>('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND topic IN (SELECT value FROM json_each(?))')
       .pluck(),
+    dataVersion: database.prepare<[], number>('PRAGMA data_version').pluck(),
   };
 }

@@ -76,6 +76,19 @@ describe('JournalRepository', () => {
     expect(payments.keyOf(payment('pay_9'))).toBe('pay_9');
   });
 
+  it('written(): the record a committed put left, without reading it back, equal to what a read returns', async () => {
+    const { journal, clock } = await openJournal();
+    const payments = new PaymentRepository(journal);
+    await clock.set(5_000);
+    const value = payment('pay_1');
+    const { records } = await journal.write({ puts: [payments.put(value, 0)] });
+    const written = payments.written(value, records[0]!);
+    expect(written.value).toBe(value);
+    expect(Object.isFrozen(written)).toBe(true);
+    expect(written).toEqual(await payments.get('pay_1'));
+    expect(written).toMatchObject({ key: 'pay_1', version: 1, index: 'authorized', updatedAt: 5_000, lease: undefined });
+  });
+
   it('compare-and-set: a stale version fails the write', async () => {
     const { journal } = await openJournal();
     const payments = new PaymentRepository(journal);

@@ -161,6 +161,24 @@ export class JournalRepository<Value> {
     return this.decode(result.records[0] as JournalRecord);
   }
 
+  /**
+   * The typed record a committed put of `value` left in the journal, without reading it back: the
+   * value is the one this process just encoded (so it needs neither parsing nor validation), the
+   * version and timestamps are the journal's. Use it only for `record` from the result of the write
+   * that carried `put(value, ...)`; a later change by someone else shows as a version conflict on
+   * the next compare-and-set, never as a silently stale value being written.
+   */
+  written(value: Value, record: JournalRecord): StoredRecord<Value> {
+    return Object.freeze({
+      key: record.key,
+      value,
+      version: record.version,
+      index: record.index,
+      updatedAt: record.updatedAt,
+      lease: record.lease,
+    });
+  }
+
   /** The JSON text of a value (amounts as `Money.toJSON`, `undefined` members left out). */
   encode(value: Value): string {
     return JSON.stringify(value);

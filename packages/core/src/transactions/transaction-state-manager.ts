@@ -139,7 +139,11 @@ interface Decision {
 /** Decides a change from the intent and the payment as they are now (called again after a conflict). */
 type Decide = (intent: StoredRecord<IntentRecord>, payment: StoredRecord<PaymentRecord>) => Promise<Decision>;
 
-/** What one write of `update` left in the journal. */
+/**
+ * An intent and its payment as this run last wrote them (what one write of `update`, or the write
+ * of a new intent, left in the journal). The next step starts from them instead of reading them
+ * back; if anyone changed them since, its compare-and-set fails and it reads them afresh.
+ */
 interface Updated {
   /** The intent as stored now. */
   readonly intent: StoredRecord<IntentRecord>;
@@ -362,16 +366,21 @@ class TransactionEngine implements TransactionStateManager {
       updatedAt: now,
     };
     const intent = this.#newIntent(record, call, 1);
+    let records: readonly JournalRecord[];
     try {
       // The intent is durable before the provider hears of it (invariant 1).
-      await this.#journal.write({ puts: [this.#payments.put(record, 0), this.#intents.put(intent, 0)] });
+      ({ records } = await this.#journal.write({ puts: [this.#payments.put(record, 0), this.#intents.put(intent, 0)] }));
     } catch (error) {
       if (!VersionConflictError.isInstance(error)) throw error;
       // A concurrent request created the same payment first: answer with it.
       const existing = await this.#require(this.#payments, payment.paymentId);
       return this.#replayCreation(existing, payment);
     }
-    return this.#drive(intentId, undefined);
+    // A committed batch returns its records in the order of its puts (JournalV1 guarantee).
+    return this.#drive(intentId, undefined, {
+      payment: this.#payments.written(record, records[0] as JournalRecord),
+      intent: this.#intents.written(intent, records[1] as JournalRecord),
+    });
   }
 
   #newIntent(payment: PaymentRecord, call: IntentCall, sequence: number): IntentRecord {
@@ -504,15 +513,19 @@ class TransactionEngine implements TransactionStateManager {
         pendingOperations: [...payment.pendingOperations, { ...plan.pending, intentId, status: 'in_flight' }],
         updatedAt: this.#clock.now(),
       };
+      let records: readonly JournalRecord[];
       try {
         // The claim on the amount and the intent commit together, compare-and-set on the payment:
         // of two concurrent captures, the second re-reads and re-checks the amount.
-        await this.#journal.write({ puts: [this.#payments.put(next, stored.version), this.#intents.put(intent, 0)] });
+        ({ records } = await this.#journal.write({ puts: [this.#payments.put(next, stored.version), this.#intents.put(intent, 0)] }));
       } catch (error) {
         if (VersionConflictError.isInstance(error) && round < maximumConflictRounds) continue;
         throw error;
       }
-      return this.#drive(intentId, undefined);
+      return this.#drive(intentId, undefined, {
+        payment: this.#payments.written(next, records[0] as JournalRecord),
+        intent: this.#intents.written(intent, records[1] as JournalRecord),
+      });
     }
   }
 
@@ -555,10 +568,12 @@ class TransactionEngine implements TransactionStateManager {
 
   /**
    * Sends a `pending` or `waiting` intent (same key, same parameters) and journals what came back;
-   * an `unknown` one is resolved. `owner` is set for recovery workers (fencing by lease).
+   * an `unknown` one is resolved. `owner` is set for recovery workers (fencing by lease). `known`:
+   * the intent and its payment as this run just wrote them (not read back; the outcome's
+   * compare-and-set catches any change made since).
    */
-  async #drive(intentId: string, owner: string | undefined): Promise<TransactionResult> {
-    const stored = await this.#require(this.#intents, intentId);
+  async #drive(intentId: string, owner: string | undefined, known?: Updated): Promise<TransactionResult> {
+    const stored = known?.intent ?? (await this.#require(this.#intents, intentId));
     const intent = stored.value;
     if (!isNonTerminalIntentStatus(intent.status)) return this.#resultOf(stored, false);
     if (intent.status === 'unknown') return this.#resolve(intentId, owner);
@@ -567,7 +582,7 @@ class TransactionEngine implements TransactionStateManager {
     const mayHaveExecuted = intent.mayHaveExecuted || (owner !== undefined && intent.status === 'pending');
     if (mayHaveExecuted && this.#keyExpired(intent)) {
       // The provider may have forgotten the key: sent again, the request could execute twice.
-      await this.#update(intentId, owner, this.#decideUnknown(keyExpiredCode, { attempts: 0 }, undefined));
+      await this.#update(intentId, owner, this.#decideUnknown(keyExpiredCode, { attempts: 0 }, undefined), known);
       return this.#resolve(intentId, owner);
     }
     const { maxAttempts } = this.#options.retry;
@@ -579,13 +594,13 @@ class TransactionEngine implements TransactionStateManager {
         case 'snapshot':
         case 'operation':
         case 'declined':
-          return this.#finish(intentId, owner, this.#decideResponse(outcome, progress, 'response'));
+          return this.#finish(intentId, owner, this.#decideResponse(outcome, progress, 'response'), known);
         case 'conflict':
-          return this.#conflict(intentId, owner, outcome, progress);
+          return this.#conflict(intentId, owner, outcome, progress, known);
         case 'rejected':
-          return this.#finish(intentId, owner, this.#decideFailure(outcome.code, progress, 'response'));
+          return this.#finish(intentId, owner, this.#decideFailure(outcome.code, progress, 'response'), known);
         case 'unknown': {
-          await this.#update(intentId, owner, this.#decideUnknown(outcome.code, progress, undefined));
+          await this.#update(intentId, owner, this.#decideUnknown(outcome.code, progress, undefined), known);
           const { resolveAfterMs } = this.#options.unknownOutcome;
           if (resolveAfterMs > 0) await this.#clock.sleep(resolveAfterMs);
           return this.#resolve(intentId, owner);
@@ -593,16 +608,16 @@ class TransactionEngine implements TransactionStateManager {
         case 'unavailable':
           if (isCreation(intent.operation) && !mayHaveExecuted) {
             // Nothing was sent: the new payment fails here, and the caller may retry it elsewhere.
-            return this.#finish(intentId, owner, this.#decideFailure(outcome.code, progress, 'response'));
+            return this.#finish(intentId, owner, this.#decideFailure(outcome.code, progress, 'response'), known);
           }
           // A follow-up (or a payment that may exist) waits for its provider: never elsewhere.
-          return this.#finish(intentId, owner, this.#decideWaiting(outcome.code, progress, this.#backoff(intent.attempts + attempts, 0), mayHaveExecuted));
+          return this.#finish(intentId, owner, this.#decideWaiting(outcome.code, progress, this.#backoff(intent.attempts + attempts, 0), mayHaveExecuted), known);
         case 'throttled':
           if (attempts < maxAttempts) {
             await this.#clock.sleep(this.#backoff(attempts, outcome.retryAfterMs));
             continue;
           }
-          return this.#finish(intentId, owner, this.#decideWaiting(outcome.code, progress, this.#backoff(attempts, outcome.retryAfterMs), mayHaveExecuted));
+          return this.#finish(intentId, owner, this.#decideWaiting(outcome.code, progress, this.#backoff(attempts, outcome.retryAfterMs), mayHaveExecuted), known);
       }
     }
   }
@@ -712,8 +727,14 @@ class TransactionEngine implements TransactionStateManager {
     return this.#resultOf(await this.#require(this.#intents, intentId), false);
   }
 
-  async #conflict(intentId: string, owner: string | undefined, outcome: Extract<ProviderCallOutcome, { kind: 'conflict' }>, progress: Progress): Promise<never> {
-    const { intent } = await this.#update(intentId, owner, this.#decideFailure(outcome.code, progress, 'response'));
+  async #conflict(
+    intentId: string,
+    owner: string | undefined,
+    outcome: Extract<ProviderCallOutcome, { kind: 'conflict' }>,
+    progress: Progress,
+    known?: Updated,
+  ): Promise<never> {
+    const { intent } = await this.#update(intentId, owner, this.#decideFailure(outcome.code, progress, 'response'), known);
     this.#logger.error(
       { intentId, paymentId: intent.value.paymentId, provider: intent.value.provider, operation: intent.value.operation, errorCode: outcome.code },
       'IDEMPOTENCY CONFLICT: the provider saw this idempotency key with other parameters. The intent is failed and nothing was retried. This is a bug: the journal must replay the exact parameters recorded with the key. Investigate before retrying the payment.',
@@ -1066,8 +1087,8 @@ class TransactionEngine implements TransactionStateManager {
   // Journal plumbing
   // -------------------------------------------------------------------------------------------
 
-  async #finish(intentId: string, owner: string | undefined, decide: Decide): Promise<TransactionResult> {
-    const { intent, payment } = await this.#update(intentId, owner, decide);
+  async #finish(intentId: string, owner: string | undefined, decide: Decide, known?: Updated): Promise<TransactionResult> {
+    const { intent, payment } = await this.#update(intentId, owner, decide, known);
     return this.#result(intent.value, payment.value, false);
   }
 
@@ -1075,12 +1096,15 @@ class TransactionEngine implements TransactionStateManager {
    * Reads the intent and its payment, decides, and writes the decision compare-and-set on both
    * (and on any related intent), with the platform messages in the same batch. A conflict means
    * someone else wrote first: read again and decide again (the decision stops when the intent is
-   * already final). A recovery worker whose claim was taken over stops (fencing).
+   * already final). A recovery worker whose claim was taken over stops (fencing). `known`: the
+   * intent and payment as this run last wrote them, the first round's starting point instead of a
+   * read (a change made since fails the compare-and-set, and the next round reads).
    */
-  async #update(intentId: string, owner: string | undefined, decide: Decide): Promise<Updated> {
+  async #update(intentId: string, owner: string | undefined, decide: Decide, known?: Updated): Promise<Updated> {
     for (let round = 1; ; round += 1) {
-      const intent = await this.#require(this.#intents, intentId);
-      const payment = await this.#require(this.#payments, intent.value.paymentId);
+      const basis = round === 1 ? known : undefined;
+      const intent = basis?.intent ?? (await this.#require(this.#intents, intentId));
+      const payment = basis?.payment ?? (await this.#require(this.#payments, intent.value.paymentId));
       const lease = intent.lease;
       if (owner !== undefined && lease !== undefined && lease.owner !== owner && lease.expiresAt > this.#clock.now()) {
         throw new IntentLeaseLostError({ intentId, owner, holder: lease.owner });
@@ -1102,10 +1126,11 @@ class TransactionEngine implements TransactionStateManager {
         if (VersionConflictError.isInstance(error) && round < maximumConflictRounds) continue;
         throw error;
       }
-      const written = this.#intents.decode(records[0] as JournalRecord);
+      // What was just written needs no reading back (records come in the order of the puts).
+      const written = this.#intents.written(decision.intent, records[0] as JournalRecord);
       this.#observe(written.value, intent.value.status);
       if (decision.related !== undefined) this.#observe(decision.related.intent, 'unknown');
-      return { intent: written, payment: nextPayment === undefined ? payment : this.#payments.decode(records[1] as JournalRecord) };
+      return { intent: written, payment: nextPayment === undefined ? payment : this.#payments.written(nextPayment, records[1] as JournalRecord) };
     }
   }
 

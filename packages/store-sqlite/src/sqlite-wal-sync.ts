@@ -1,0 +1,97 @@
+import { closeSync, fdatasync, open } from 'node:fs';
+import { promisify } from 'node:util';
+import { PaymigrateError } from '@paymigrate/core';
+
+/** Opens a file on libuv's thread pool (the callback API: no `FileHandle` object per call). */
+const openFile = promisify(open);
+
+/** One `fdatasync` on libuv's thread pool. */
+const datasync = promisify(fdatasync);
+
+/**
+ * Makes commits durable without blocking the event loop.
+ *
+ * In WAL mode, SQLite's `synchronous = FULL` differs from `NORMAL` by exactly one thing: after
+ * each commit, the WAL file is synced (https://sqlite.org/pragma.html#pragma_synchronous). SQLite
+ * does that sync inside `COMMIT`, and better-sqlite3 runs `COMMIT` on the JavaScript thread, so
+ * every fsync (here 0.5 ms typical, tens of ms at worst) stalls every request of the process. The
+ * journal therefore runs the connection with `NORMAL` and performs that same sync itself, on
+ * libuv's thread pool (`fdatasync` of the `-wal` file, which flushes every frame written to it,
+ * whichever connection wrote it), and settles a write only once a sync that started after its
+ * commit has finished. Concurrent waiters share one sync. The file stays open between syncs (one
+ * thread-pool task per sync); while the connection is open SQLite never deletes its WAL.
+ *
+ * Since other code may see a commit between the commit and its sync, readers wait too
+ * (`durable()`), so nothing this journal returns can vanish in a power loss.
+ */
+export class WalSynchronizer {
+  readonly #walPath: string;
+  /** Commits noted so far (ours, and other connections' ones seen through `data_version`). */
+  #committed = 0;
+  /** The highest commit generation known to be on disk. */
+  #durable = 0;
+  /** The sync in flight, if any. */
+  #syncing: Promise<void> | undefined;
+  /** Syncs completed. */
+  #syncs = 0;
+  /** The WAL file, opened at the first sync. */
+  #descriptor: number | undefined;
+
+  /** @param walPath Path of the database's `-wal` file. */
+  constructor(walPath: string) {
+    this.#walPath = walPath;
+  }
+
+  /** Syncs completed so far. */
+  get syncs(): number {
+    return this.#syncs;
+  }
+
+  /** Notes a commit whose frames are in the WAL but maybe not on disk yet; returns its generation. */
+  noteCommit(): number {
+    this.#committed += 1;
+    return this.#committed;
+  }
+
+  /**
+   * Resolves once every commit up to `generation` (default: every commit noted so far) is on disk.
+   * @throws PaymigrateError `JOURNAL_SYNC_FAILED` when the sync fails (the commit is in the file but
+   *   may not survive a power loss).
+   */
+  async durable(generation: number = this.#committed): Promise<void> {
+    while (this.#durable < generation) {
+      this.#syncing ??= this.#sync();
+      await this.#syncing;
+    }
+  }
+
+  /** One `fdatasync` of the WAL covering every commit noted before it started. */
+  async #sync(): Promise<void> {
+    const target = this.#committed;
+    try {
+      // Read-only is enough for fdatasync.
+      this.#descriptor ??= await openFile(this.#walPath, 'r');
+      await datasync(this.#descriptor);
+      this.#durable = Math.max(this.#durable, target);
+      this.#syncs += 1;
+    } catch (error) {
+      // Opened afresh by the next sync.
+      this.close();
+      // node:fs/promises rejects with Error objects (errno errors).
+      throw new PaymigrateError(
+        'JOURNAL_SYNC_FAILED',
+        `SQLite journal could not sync its WAL file '${this.#walPath}' to disk: ${(error as Error).message}. The last writes are committed but may not survive a power loss; check the disk and its free space, then retry.`,
+        { cause: error, isRetryable: true },
+      );
+    } finally {
+      this.#syncing = undefined;
+    }
+  }
+
+  /** Closes the WAL file (the journal calls it after the last sync, before closing the database). */
+  close(): void {
+    const descriptor = this.#descriptor;
+    this.#descriptor = undefined;
+    if (descriptor !== undefined) closeSync(descriptor);
+  }
+}
