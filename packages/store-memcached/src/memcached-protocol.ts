@@ -1,7 +1,7 @@
-import { type Client, type Response, Utils } from 'memjs';
+import { type Client, type Response, type Server, Utils } from 'memjs';
 
 /** Binary-protocol command codes ("commandCodes") this adapter sends. */
-const commandCodes = { get: 0x00, set: 0x01, add: 0x02, replace: 0x03, delete: 0x04, append: 0x0e } as const;
+const commandCodes = { get: 0x00, set: 0x01, add: 0x02, replace: 0x03, delete: 0x04, noop: 0x0a, getKeyQuietly: 0x0d, append: 0x0e } as const;
 
 /** Binary-protocol response statuses this adapter tells apart. */
 export const memcachedStatus = {
@@ -77,6 +77,28 @@ export class MemcachedProtocol {
   }
 
   /**
+   * Many `GET`s in one round trip per server: for each server, one write holding a `GETKQ` per key
+   * (quiet: a miss sends nothing; a hit echoes its key) and a closing `NOOP`, whose answer tells
+   * every hit has arrived (memcached answers a connection's requests in order). All requests of
+   * one write share one opaque, so memjs routes every answer to one handler. Keys absent from the
+   * map are absent on the server. A repeated key is asked for once.
+   */
+  async getMany(keys: readonly string[]): Promise<ReadonlyMap<string, MemcachedItem>> {
+    const byServer = new Map<Server, Set<string>>();
+    for (const key of keys) {
+      // memjs answers null (its types say undefined) when failover has marked every server down.
+      const server = this.#client.server(key) as Server | null | undefined;
+      if (server === undefined || server === null) throw new Error('No servers available');
+      const serverKeys = byServer.get(server) ?? new Set<string>();
+      serverKeys.add(key);
+      byServer.set(server, serverKeys);
+    }
+    const items = new Map<string, MemcachedItem>();
+    await Promise.all([...byServer].map(([server, serverKeys]) => this.#getManyFrom(server, [...serverKeys], items)));
+    return items;
+  }
+
+  /**
    * `SET` (unconditional, or only if the CAS token still matches when `cas` is given), `ADD` (only
    * if absent) or `REPLACE` (only if present). `expiration` is in memcached's form: seconds
    * from now up to 30 days, else an absolute Unix time.
@@ -114,6 +136,48 @@ export class MemcachedProtocol {
     // memcached answers NOT_STORED both for an absent item and for one that would grow too large.
     if (status === memcachedStatus.notStored) return false;
     throw new MemcachedStatusError('append', status);
+  }
+
+  /** The `GETKQ` batch to one server (see `getMany`); fills `items`. */
+  #getManyFrom(server: Server, keys: readonly string[], items: Map<string, MemcachedItem>): Promise<void> {
+    const client = this.#client;
+    client.incrSeq();
+    const sequence = client.seq;
+    const empty = Buffer.alloc(0);
+    const requests = keys.map((key) => Utils.makeRequestBuffer(commandCodes.getKeyQuietly, key, empty, empty, sequence));
+    requests.push(Utils.makeRequestBuffer(commandCodes.noop, '', empty, empty, sequence));
+    return new Promise<void>((resolve, reject) => {
+      let failure: Error | undefined;
+      const deadline = setTimeout(() => {
+        const error = new Error(`no reply to ${keys.length} gets within ${this.#deadlineMs} ms`);
+        reject(error);
+        server.error(error);
+      }, this.#deadlineMs);
+      const handler = Object.assign(
+        (response: Response): void => {
+          const { status, opcode, cas } = response.header;
+          if (opcode === commandCodes.noop) {
+            clearTimeout(deadline);
+            if (failure === undefined) resolve();
+            else reject(failure);
+            return;
+          }
+          if (status === memcachedStatus.ok) {
+            items.set(response.key.toString('utf8'), { value: response.val, flags: response.extras.readUInt32BE(0), cas: Buffer.from(cas) });
+          } else if (status !== memcachedStatus.keyNotFound) {
+            failure ??= new MemcachedStatusError('get', status);
+          }
+        },
+        // memjs keeps a quiet handler for every answer until one with an empty body (the NOOP's).
+        { quiet: true },
+      );
+      server.onResponse(sequence, handler);
+      server.onError(sequence, (error: Error) => {
+        clearTimeout(deadline);
+        reject(error);
+      });
+      server.write(Buffer.concat(requests));
+    });
   }
 
   /** Sends one request (no automatic retry) and resolves its response; transport failures reject. */

@@ -1,6 +1,9 @@
 import { PaymigrateError } from '@paymigrate/core';
 import type { MemcachedProtocol } from './memcached-protocol.js';
 
+/** How many shards `liveKeys` compacts ahead of the one it yields. */
+const shardLookahead = 8;
+
 /** Memcached flags marking an index shard (`PMI1`). */
 export const indexShardFlags = 0x504d4931;
 
@@ -108,8 +111,22 @@ export class MemcachedSessionIndex {
    * once; compacts each shard on the way (see the class documentation).
    */
   async *liveKeys(prefix: string): AsyncIterable<readonly string[]> {
-    for (let shard = 0; shard < this.#dependencies.shards; shard += 1) {
-      const live = await this.#compact(shard, prefix);
+    // Shards are compacted `shardLookahead` at a time, ahead of the consumer, and yielded in order:
+    // one after the other, each shard's two round trips would bound the enumeration's speed.
+    const { shards } = this.#dependencies;
+    const pending: Promise<string[]>[] = [];
+    let nextShard = 0;
+    const startNext = (): void => {
+      const compaction = this.#compact(nextShard, prefix);
+      // A failure surfaces when the shard's turn comes; one never reached (the consumer stopped) is dropped.
+      compaction.catch(() => undefined);
+      pending.push(compaction);
+      nextShard += 1;
+    };
+    while (nextShard < shards && pending.length < shardLookahead) startNext();
+    while (pending.length > 0) {
+      const live = await (pending.shift() as Promise<string[]>);
+      if (nextShard < shards) startNext();
       if (live.length > 0) yield live;
     }
   }

@@ -883,3 +883,103 @@ describe('MemcachedProtocol', () => {
     expect(await inspector.delete(key)).toBe('not-found');
   });
 });
+
+/**
+ * A loopback server speaking just enough of the binary protocol to answer each request with
+ * `answer` (a response buffer, or nothing), for the failures a real memcached rarely produces.
+ */
+async function withFakeMemcached(
+  answer: (request: { readonly opcode: number; readonly opaque: number }, socket: Socket) => Buffer | undefined,
+  body: (protocol: MemcachedProtocol) => Promise<void>,
+): Promise<void> {
+  const sockets = new Set<Socket>();
+  const fake = createServer((socket) => {
+    sockets.add(socket);
+    let pending = Buffer.alloc(0);
+    socket.on('data', (data: Buffer) => {
+      pending = Buffer.concat([pending, data]);
+      while (pending.length >= 24 && pending.length >= 24 + pending.readUInt32BE(8)) {
+        const request = { opcode: pending.readUInt8(1), opaque: pending.readUInt32BE(12) };
+        pending = pending.subarray(24 + pending.readUInt32BE(8));
+        const response = answer(request, socket);
+        if (response !== undefined && !socket.destroyed) socket.write(response);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', () => resolve()));
+  const client = Client.create(`127.0.0.1:${(fake.address() as { port: number }).port}`, { retries: 1, timeout: 1, logger: silent });
+  try {
+    await body(new MemcachedProtocol(client, 300));
+  } finally {
+    client.close();
+    await new Promise<void>((resolve) => {
+      fake.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  }
+}
+
+/** A binary-protocol response header (no body) for `opcode`, `status` and `opaque`. */
+function responseHeader(opcode: number, status: number, opaque: number, bodyLength = 0): Buffer {
+  const header = Buffer.alloc(24);
+  header.writeUInt8(0x81, 0);
+  header.writeUInt8(opcode, 1);
+  header.writeUInt16BE(status, 6);
+  header.writeUInt32BE(bodyLength, 8);
+  header.writeUInt32BE(opaque, 12);
+  return header;
+}
+
+describe('MemcachedProtocol.getMany (multi-get)', () => {
+  test('answers hits by key, leaves misses out, and asks for a repeated key once', async () => {
+    const key = `multi:${randomUUID()}`;
+    await inspector.store('set', key, Buffer.from('value'), { flags: 9, expiration: 60 });
+    const items = await inspector.getMany([key, `${key}:absent`, key]);
+    expect([...items.keys()]).toStrictEqual([key]);
+    expect(items.get(key)).toMatchObject({ value: Buffer.from('value'), flags: 9 });
+    expect(await inspector.getMany([])).toStrictEqual(new Map());
+  });
+
+  test('rejects with the status a quiet get answered other than a miss, after the closing no-op', async () => {
+    await withFakeMemcached(
+      ({ opcode, opaque }) => {
+        const noop = 0x0a;
+        if (opcode === noop) return responseHeader(noop, 0, opaque);
+        const busyMessage = Buffer.from('busy');
+        return Buffer.concat([responseHeader(opcode, 0x0085, opaque, busyMessage.length), busyMessage]);
+      },
+      async (protocol) => {
+        const error = await captureError(() => protocol.getMany(['a', 'b']));
+        expect(error).toBeInstanceOf(MemcachedStatusError);
+        expect((error as MemcachedStatusError).status).toBe(0x0085);
+      },
+    );
+  });
+
+  test('rejects when the connection drops, and when no answer comes before the deadline', async () => {
+    await withFakeMemcached(
+      (_request, socket) => {
+        socket.destroy();
+        return undefined;
+      },
+      async (protocol) => {
+        expect(await captureError(() => protocol.getMany(['a']))).toBeInstanceOf(Error);
+      },
+    );
+    await withFakeMemcached(
+      () => undefined,
+      async (protocol) => {
+        const error = await captureError(() => protocol.getMany(['a', 'b', 'c']));
+        expect((error as Error).message).toMatch(/no reply to 3 gets within 300 ms/);
+      },
+    );
+  });
+
+  test('rejects when the client has no server for a key (every server failed over)', async () => {
+    // memjs answers null from server(key) when failover has marked every server down (its types say undefined).
+    for (const none of [null, undefined]) {
+      const failedOver = { server: () => none } as unknown as Client;
+      expect(((await captureError(() => new MemcachedProtocol(failedOver).getMany(['a']))) as Error).message).toBe('No servers available');
+    }
+  });
+});

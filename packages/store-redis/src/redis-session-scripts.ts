@@ -53,6 +53,63 @@ ${writeSession}
 return {1, false, version, expiresAt}
 `;
 
+/**
+ * `getMany`: KEYS = the sessions. Returns `value, version, expiresAt` of every key in turn (three
+ * slots per key, all `false`, read as null, when absent): one round trip and one reply for the
+ * whole batch, instead of one `HMGET` command object, promise and reply per key on the client.
+ */
+const getManyScript = `
+local answer = {}
+for index = 1, #KEYS do
+  local fields = redis.call('HMGET', KEYS[index], 'value', 'version', 'expiresAt')
+  answer[index * 3 - 2] = fields[1]
+  answer[index * 3 - 1] = fields[2]
+  answer[index * 3] = fields[3]
+end
+return answer
+`;
+
+/**
+ * `compareAndSetMany`: KEYS = version counter, then the sessions (distinct); ARGV = four per
+ * session in the same order: value, TTL in milliseconds, mode, expected version (as for
+ * `compareAndSet`). Each session is compared and written exactly as `compareAndSetScript` does,
+ * all in one atomic script with one server time. Returns four slots per session:
+ * `{1, false, version, expiresAt}` when written, `{0, value, version, expiresAt}` when not.
+ */
+const compareAndSetManyScript = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local answer = {}
+for index = 2, #KEYS do
+  local key = KEYS[index]
+  local base = (index - 2) * 4
+  local current = redis.call('HMGET', key, 'value', 'version', 'expiresAt')
+  local matches
+  if ARGV[base + 3] == 'absent' then
+    matches = current[1] == false
+  else
+    matches = current[1] ~= false and current[2] == ARGV[base + 4]
+  end
+  if matches then
+    local version = string.format('%.0f', redis.call('INCR', KEYS[1]))
+    local expiresAt = string.format('%.0f', now + tonumber(ARGV[base + 2]))
+    redis.call('DEL', key)
+    redis.call('HSET', key, 'value', ARGV[base + 1], 'version', version, 'expiresAt', expiresAt)
+    redis.call('PEXPIREAT', key, expiresAt)
+    answer[base + 1] = 1
+    answer[base + 2] = false
+    answer[base + 3] = version
+    answer[base + 4] = expiresAt
+  else
+    answer[base + 1] = 0
+    answer[base + 2] = current[1]
+    answer[base + 3] = current[2]
+    answer[base + 4] = current[3]
+  end
+end
+return answer
+`;
+
 /** What `compareAndSet`'s script returns: written (1) or not (0), then the entry's fields. */
 export type CompareAndSetReply = [written: 0 | 1, value: string | null, version: string | null, expiresAt: string | null];
 
@@ -69,6 +126,10 @@ export interface SessionScriptCommands {
     mode: 'absent' | 'version',
     expectedVersion: string,
   ): Promise<CompareAndSetReply>;
+  /** Runs the `getMany` script: the number of keys, then the session keys. */
+  paymigrateSessionGetManyV1(numberOfKeys: number, ...sessionKeys: string[]): Promise<(string | null)[]>;
+  /** Runs the `compareAndSetMany` script: the number of keys, the counter and session keys, then four arguments per session. */
+  paymigrateSessionCompareAndSetManyV1(numberOfKeys: number, ...keysAndArguments: (string | number)[]): Promise<(string | number | null)[]>;
 }
 
 /**
@@ -79,5 +140,8 @@ export interface SessionScriptCommands {
 export function defineSessionScripts(client: Redis): Redis & SessionScriptCommands {
   client.defineCommand('paymigrateSessionSetV1', { numberOfKeys: 2, lua: setScript });
   client.defineCommand('paymigrateSessionCompareAndSetV1', { numberOfKeys: 2, lua: compareAndSetScript });
+  // No fixed numberOfKeys: the caller passes the number of keys first.
+  client.defineCommand('paymigrateSessionGetManyV1', { lua: getManyScript });
+  client.defineCommand('paymigrateSessionCompareAndSetManyV1', { lua: compareAndSetManyScript });
   return client as Redis & SessionScriptCommands;
 }

@@ -1,5 +1,7 @@
 import {
+  assertDistinctKeys,
   PaymigrateError,
+  type SessionCompareAndSetRequest,
   type SessionCompareAndSetResult,
   type SessionEntry,
   type SessionStoreCapabilities,
@@ -14,6 +16,12 @@ import { parseRedisSessionStoreOptions, type RedisSessionStoreOptions } from './
 
 /** The default number of keys per `enumerate` batch (also the `SCAN COUNT` hint). */
 const defaultBatchSize = 100;
+
+/**
+ * Most sessions one batch script touches: a larger `getMany` or `compareAndSetMany` is sent as
+ * several scripts (pipelined by ioredis), so no single script blocks the server for long.
+ */
+export const maximumKeysPerScript = 1_000;
 
 /**
  * The longest TTL accepted, in seconds (ten years). Sessions never live that long; the bound keeps
@@ -114,9 +122,7 @@ export class RedisSessionStore implements SessionStoreV1 {
     this.#assertOpen('compareAndSet');
     this.#assertWritable('compareAndSet', key, options.ttlSeconds);
     const { expectedVersion } = options;
-    if (expectedVersion !== null && typeof expectedVersion !== 'string') {
-      throw new TypeError(`Redis session store compareAndSet: 'expectedVersion' must be a version string or null, got ${typeof expectedVersion}.`);
-    }
+    assertExpectedVersion(expectedVersion);
     const reply: CompareAndSetReply = await this.#run('compareAndSet', () =>
       this.#client.paymigrateSessionCompareAndSetV1(
         this.#keyPrefix + key,
@@ -127,12 +133,71 @@ export class RedisSessionStore implements SessionStoreV1 {
         expectedVersion ?? '',
       ),
     );
-    const [written, currentValue, version, expiresAt] = reply;
-    if (written === 1) {
-      return Object.freeze({ ok: true, entry: Object.freeze({ key, value, version: version as string, expiresAt: Number(expiresAt) }) });
+    return this.#compareAndSetResult(key, value, reply);
+  }
+
+  /**
+   * Reads many entries in one round trip: one read-only script per `maximumKeysPerScript` keys,
+   * all sent at once. One slot per key, in order, each what `get` would answer.
+   * @throws PaymigrateError `SESSION_ENTRY_MALFORMED` (for the whole batch) when a key holds a hash this store did not write.
+   */
+  async getMany(keys: readonly string[]): Promise<readonly (SessionEntry | undefined)[]> {
+    this.#assertOpen('getMany');
+    const chunks = chunksOf(keys, maximumKeysPerScript);
+    const replies = await this.#run('getMany', () =>
+      Promise.all(chunks.map((chunk) => this.#client.paymigrateSessionGetManyV1(chunk.length, ...chunk.map((key) => this.#keyPrefix + key)))),
+    );
+    const entries: (SessionEntry | undefined)[] = [];
+    chunks.forEach((chunk, chunkIndex) => {
+      const reply = replies[chunkIndex] as (string | null)[];
+      chunk.forEach((key, position) => {
+        const value = reply[position * 3];
+        entries.push(value === null || value === undefined ? undefined : this.#entry(key, value, reply[position * 3 + 1], reply[position * 3 + 2]));
+      });
+    });
+    return Object.freeze(entries);
+  }
+
+  /**
+   * Applies many compare-and-sets in one round trip: one atomic script per `maximumKeysPerScript`
+   * requests (each request compared and written exactly as `compareAndSet` does), all sent at once.
+   * One result per request, in order.
+   * @throws TypeError, writing nothing, when a key repeats or a request is invalid as `compareAndSet` would reject it.
+   */
+  async compareAndSetMany(requests: readonly SessionCompareAndSetRequest[]): Promise<readonly SessionCompareAndSetResult[]> {
+    this.#assertOpen('compareAndSetMany');
+    assertDistinctKeys(requests);
+    for (const request of requests) {
+      this.#assertWritable('compareAndSetMany', request.key, request.ttlSeconds);
+      assertExpectedVersion(request.expectedVersion);
     }
-    const current = currentValue === null ? undefined : this.#entry(key, currentValue, version, expiresAt);
-    return Object.freeze({ ok: false, current });
+    const chunks = chunksOf(requests, maximumKeysPerScript);
+    const replies = await this.#run('compareAndSetMany', () =>
+      Promise.all(
+        chunks.map((chunk) =>
+          this.#client.paymigrateSessionCompareAndSetManyV1(
+            chunk.length + 1,
+            this.#counterKey,
+            ...chunk.map((request) => this.#keyPrefix + request.key),
+            ...chunk.flatMap((request) => [
+              request.value,
+              request.ttlSeconds * 1_000,
+              request.expectedVersion === null ? 'absent' : 'version',
+              request.expectedVersion ?? '',
+            ]),
+          ),
+        ),
+      ),
+    );
+    const results: SessionCompareAndSetResult[] = [];
+    chunks.forEach((chunk, chunkIndex) => {
+      const reply = replies[chunkIndex] as (string | number | null)[];
+      chunk.forEach((request, position) => {
+        const [written, currentValue, version, expiresAt] = reply.slice(position * 4, position * 4 + 4) as CompareAndSetReply;
+        results.push(this.#compareAndSetResult(request.key, request.value, [written, currentValue, version, expiresAt]));
+      });
+    });
+    return Object.freeze(results);
   }
 
   /** Deletes an entry (`DEL`); resolves whether it existed. */
@@ -204,6 +269,16 @@ export class RedisSessionStore implements SessionStoreV1 {
     }
   }
 
+  /** The result a compare-and-set script's four slots describe. */
+  #compareAndSetResult(key: string, value: string, reply: CompareAndSetReply): SessionCompareAndSetResult {
+    const [written, currentValue, version, expiresAt] = reply;
+    if (written === 1) {
+      return Object.freeze({ ok: true, entry: Object.freeze({ key, value, version: version as string, expiresAt: Number(expiresAt) }) });
+    }
+    const current = currentValue === null ? undefined : this.#entry(key, currentValue, version, expiresAt);
+    return Object.freeze({ ok: false, current });
+  }
+
   /** Builds a frozen entry from the hash fields; a hash without them was not written by this store. */
   #entry(key: string, value: string, version: string | null | undefined, expiresAt: string | null | undefined): SessionEntry {
     if (typeof version !== 'string' || typeof expiresAt !== 'string' || !Number.isSafeInteger(Number(expiresAt))) {
@@ -227,6 +302,20 @@ export class RedisSessionStore implements SessionStoreV1 {
   #assertOpen(operation: string): void {
     if (this.#closed) throw redisClosedError('session store', operation);
   }
+}
+
+/** Checks a compare-and-set's `expectedVersion` is a string or `null`. */
+function assertExpectedVersion(expectedVersion: unknown): void {
+  if (expectedVersion !== null && typeof expectedVersion !== 'string') {
+    throw new TypeError(`Redis session store compareAndSet: 'expectedVersion' must be a version string or null, got ${typeof expectedVersion}.`);
+  }
+}
+
+/** Splits `items` into consecutive chunks of at most `size`. */
+function chunksOf<Item>(items: readonly Item[], size: number): Item[][] {
+  const chunks: Item[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 /** Escapes the glob characters of `SCAN MATCH` (`* ? [ ] \`) so a prefix matches literally. */

@@ -46,7 +46,9 @@ export {
   type RefundInput,
   type StoredPaymentMethodChargeInput,
 } from './payment-gateway/v1/payment-gateway-types.js';
+export { assertDistinctKeys, compareAndSetSessionEntries, getSessionEntries, type SessionBatchOptions } from './session-store/v1/session-store-batch.js';
 export type {
+  SessionCompareAndSetRequest,
   SessionCompareAndSetResult,
   SessionEntry,
   SessionStore,

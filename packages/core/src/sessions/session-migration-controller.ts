@@ -1,4 +1,5 @@
 import type { Counter, Meter } from '@opentelemetry/api';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseOptions } from '../config/parse-options.js';
 import { PaymigrateError } from '../errors/paymigrate-error.js';
@@ -10,7 +11,8 @@ import type { ClockV1 } from '../ports/clock/v1/clock.js';
 import { systemClock } from '../ports/clock/v1/system-clock.js';
 import type { CommercePlatformV1 } from '../ports/commerce-platform/v1/commerce-platform.js';
 import type { JournalV1 } from '../ports/journal/v1/journal.js';
-import type { SessionEntry, SessionStoreV1 } from '../ports/session-store/v1/session-store.js';
+import type { SessionCompareAndSetResult, SessionEntry, SessionStoreV1 } from '../ports/session-store/v1/session-store.js';
+import { compareAndSetSessionEntries, getSessionEntries } from '../ports/session-store/v1/session-store-batch.js';
 import { bindCheckoutPayment, type CheckoutBinding, type PaymentLocator } from './payment-locator.js';
 import { SessionMigrationConflictError, SessionMigrationPhaseError, SessionSwitchRefusedError } from './session-errors.js';
 import {
@@ -81,10 +83,26 @@ export interface SessionMigrationControllerOptions {
   readonly logger?: Logger | undefined;
   /** Records `paymigrate.sessions.copied` (attributes `outcome`, `origin`). @default defaultMeter() */
   readonly meter?: Meter | undefined;
-  /** Keys per enumeration batch, and per checkpoint. */
+  /**
+   * Keys per enumeration batch, and per checkpoint. Each batch is copied in chunks of
+   * `storeBatchSize` keys.
+   */
   readonly batchSize: number;
-  /** Sessions copied at the same time. */
+  /**
+   * Chunks (of `storeBatchSize` keys) in flight at once, across enumeration batches; within a
+   * chunk, also the per-session work (payment binding, quarantine, the single-key path) and the
+   * calls to a store without the batch members running at once. With such a store, a small
+   * `storeBatchSize` keeps the calls in flight near `concurrency` (1: exactly the sessions in flight).
+   */
   readonly concurrency: number;
+  /**
+   * Keys per batched store call: a chunk is read from the source with one `getMany`, created in the
+   * target with one `compareAndSetMany` and read back with one `getMany` for the checksum check
+   * (three round trips per chunk instead of three per session). Stores without the optional batch
+   * members get the same calls key by key (`getSessionEntries`, `compareAndSetSessionEntries`).
+   * @default 250
+   */
+  readonly storeBatchSize?: number | undefined;
   /** Key of the migration record; one id per attempt (a rolled-back id cannot be migrated again). */
   readonly migrationId: string;
   /** Only keys starting with this are migrated. @default '' */
@@ -159,8 +177,10 @@ export interface SessionMigrationController extends SessionMigrationLink {
 
   /**
    * Runs (or resumes) the bulk copy: enters `copying` (from no record or `verifying`), enumerates
-   * the source (de-duplicated), copies each session with `concurrency` at a time and checkpoints
-   * every batch. When the enumeration is through, the phase becomes `verifying` and the report is
+   * the source (de-duplicated), copies each enumeration batch in chunks of `storeBatchSize` with
+   * batched store calls (`concurrency` chunks at a time) and checkpoints after every batch (in the
+   * background, one journal write at a time: batches finished while one is written are recorded by
+   * the next). When the enumeration is through, the phase becomes `verifying` and the report is
    * returned.
    *
    * Precondition: every application node already serves sessions through the live store
@@ -170,7 +190,7 @@ export interface SessionMigrationController extends SessionMigrationLink {
    * (store enumeration orders are not stable); sessions already copied are recognized by the
    * target's presence and checksum, cheaply and with the same counts.
    *
-   * Aborting (`signal`) stops after the current sessions; the checkpoint is written, then the
+   * Aborting (`signal`) stops after the current chunks; the checkpoint is written, then the
    * signal's reason is thrown.
    *
    * @throws SessionMigrationPhaseError from `reads-switched`, `done` or `rolled-back`.
@@ -215,7 +235,28 @@ type WriteOutcome =
   | { readonly outcome: 'vanished' }
   | { readonly outcome: 'failed'; readonly reason: string };
 
+/** A session read from the source: its outcome already (`done`), or the text to create in the target. */
+type PreparedCopy =
+  | { readonly done: KeyOutcome; readonly write?: undefined }
+  | {
+      readonly done?: undefined;
+      readonly write: { readonly text: string; readonly ttlSeconds: number; readonly sourceExpiresAt: number | undefined; readonly binding: CheckoutBinding };
+    };
+
+/** A create in the target waiting for its batch. */
+interface PendingWrite {
+  readonly position: number;
+  readonly key: string;
+  readonly text: string;
+  /** When the session expires in the source: the remaining TTL is taken again right before the write. */
+  readonly sourceExpiresAt: number | undefined;
+  readonly binding: CheckoutBinding;
+}
+
 const defaultTtlSecondsWithoutExpiry = 86_400;
+const defaultStoreBatchSize = 250;
+/** Sessions of a chunk transformed between two yields to the event loop. */
+const yieldEverySessions = 16;
 /** How often a compare-and-set on absence is retried when the key vanished between the attempt and its answer. */
 const absentWriteAttempts = 3;
 
@@ -247,6 +288,7 @@ const optionsSchema = z.object({
   migrationId: z.string().min(1).meta({ fix: "pass an id for this attempt, e.g. 'sessions-2026-01'" }),
   keyPrefix: z.string().default(''),
   ttlSecondsWithoutExpiry: z.int().min(1).default(defaultTtlSecondsWithoutExpiry),
+  storeBatchSize: z.int().min(1).max(10_000).default(defaultStoreBatchSize).meta({ fix: 'pass a store batch size from 1 to 10000, e.g. 250, or leave it out' }),
 });
 
 /** The reason of a failed key: the error's code or name and its message, card data masked. */
@@ -256,17 +298,26 @@ function describeError(error: unknown): string {
   return redactSensitiveText(message);
 }
 
-/** Runs `work` on every item with at most `concurrency` running at once. */
-async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<void>): Promise<void> {
+/** Runs `work` on every item with at most `concurrency` running at once; the answers in item order. */
+async function mapConcurrently<Item, Answer>(items: readonly Item[], concurrency: number, work: (item: Item, position: number) => Promise<Answer>): Promise<Answer[]> {
+  const answers = new Array<Answer>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
-      const item = items[next] as Item;
+      const position = next;
       next += 1;
-      await work(item);
+      answers[position] = await work(items[position] as Item, position);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return answers;
+}
+
+/** Splits `items` into consecutive chunks of at most `size`. */
+function chunksOf<Item>(items: readonly Item[], size: number): Item[][] {
+  const chunks: Item[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 /**
@@ -330,7 +381,7 @@ class RunTally {
  */
 export function createSessionMigrationController(options: SessionMigrationControllerOptions): SessionMigrationController {
   const parsed = parseOptions(optionsSchema, options, { component: 'sessions' });
-  const { source, target, journal, platform, paymentLocator, batchSize, concurrency, migrationId, keyPrefix, ttlSecondsWithoutExpiry } = parsed;
+  const { source, target, journal, platform, paymentLocator, batchSize, concurrency, migrationId, keyPrefix, ttlSecondsWithoutExpiry, storeBatchSize } = parsed;
   const clock = parsed.clock ?? systemClock;
   const logger = parsed.logger ?? createLogger({ name: 'paymigrate.sessions' });
   const copied: Counter = (parsed.meter ?? defaultMeter()).createCounter('paymigrate.sessions.copied', {
@@ -398,6 +449,18 @@ export function createSessionMigrationController(options: SessionMigrationContro
     return { outcome: sessionChecksum(current.value) === sessionChecksum(text) ? 'migrated' : 'alreadyCurrent', entry: current };
   };
 
+  /**
+   * What a write that succeeded left, checked against a re-read of the key: the same version with
+   * the same bytes (SHA-256) is `migrated`; another version is a live write that came after.
+   */
+  const verifyWritten = (text: string, written: SessionEntry, reread: SessionEntry | undefined): WriteOutcome => {
+    if (reread === undefined) return { outcome: 'failed', reason: 'absent from the target right after it was written (evicted?)' };
+    if (reread.version !== written.version) return classifyExisting(text, reread);
+    // `text` is the canonical JSON written: the stored bytes must hash the same.
+    if (sha256Hex(reread.value) !== sha256Hex(text)) return { outcome: 'failed', reason: 'the target returned other bytes than were written (checksum mismatch)' };
+    return { outcome: 'migrated', entry: reread };
+  };
+
   /** Creates the key in the target if absent, then verifies what the target holds by checksum. */
   const writeIfAbsent = async (key: string, text: string, ttlSeconds: number): Promise<WriteOutcome> => {
     for (let attempt = 1; attempt <= absentWriteAttempts; attempt += 1) {
@@ -407,12 +470,7 @@ export function createSessionMigrationController(options: SessionMigrationContro
         if (result.current !== undefined) return classifyExisting(text, result.current);
         continue;
       }
-      const reread = await target.get(key);
-      if (reread === undefined) return { outcome: 'failed', reason: 'absent from the target right after it was written (evicted?)' };
-      if (reread.version !== result.entry.version) return classifyExisting(text, reread);
-      // `text` is the canonical JSON written: the stored bytes must hash the same.
-      if (sha256Hex(reread.value) !== sha256Hex(text)) return { outcome: 'failed', reason: 'the target returned other bytes than were written (checksum mismatch)' };
-      return { outcome: 'migrated', entry: reread };
+      return verifyWritten(text, result.entry, await target.get(key));
     }
     return { outcome: 'failed', reason: 'the key kept appearing and vanishing in the target' };
   };
@@ -479,27 +537,130 @@ export function createSessionMigrationController(options: SessionMigrationContro
     return { outcome: 'quarantined', kind, rebuild, entry };
   };
 
+  /**
+   * Everything before the write, for a session read from the source: expiry, transform, payment
+   * binding, card-data and size checks, quarantine. Either the key's outcome, or the text to
+   * create in the target.
+   */
+  const prepareCopy = async (key: string, entry: SessionEntry | undefined, updatedAtFallback: number): Promise<PreparedCopy> => {
+    if (entry === undefined || isTombstoneValue(entry.value)) return { done: { outcome: 'vanished' } };
+    const ttlSeconds = remainingTtlSeconds(entry.expiresAt, clock.now(), ttlSecondsWithoutExpiry);
+    if (ttlSeconds <= 0) return { done: { outcome: 'expired' } };
+    const parsedSession = parseSession(entry.value, { fallbackUpdatedAt: updatedAtFallback });
+    if (!parsedSession.ok) return { done: await quarantine(key, entry.value, parsedSession.failure.kind, parsedSession.failure.reason, ttlSeconds) };
+    const { session, binding } = await bindCheckoutPayment(parsedSession.session, paymentLocator);
+    const text = serializeSession(session);
+    if (binding === 'rebound' && findSensitiveDataInText(text).length > 0) {
+      return { done: await quarantine(key, entry.value, 'card-data', 'the payment locator returned cardholder data', ttlSeconds) };
+    }
+    if (maxValueBytes !== undefined && Buffer.byteLength(text, 'utf8') > maxValueBytes) {
+      return { done: await quarantine(key, entry.value, 'too-large', `${Buffer.byteLength(text, 'utf8')} bytes, the target takes at most ${maxValueBytes}`, ttlSeconds) };
+    }
+    return { write: { text, ttlSeconds, sourceExpiresAt: entry.expiresAt, binding } };
+  };
+
+  /** The key's outcome from what the target holds after the write. */
+  const afterWrite = (written: WriteOutcome, binding: CheckoutBinding): KeyOutcome =>
+    written.outcome === 'migrated' || written.outcome === 'alreadyCurrent' ? { ...written, binding } : written;
+
+  const failedWith = (error: unknown): KeyOutcome => ({ outcome: 'failed', reason: describeError(error), error });
+
+  /** Copies one session with single-key calls: read-through, and the path a failed batch falls back to. */
   const copySession = async (key: string, updatedAtFallback: number): Promise<KeyOutcome> => {
     try {
-      const entry = await source.get(key);
-      if (entry === undefined || isTombstoneValue(entry.value)) return { outcome: 'vanished' };
-      const ttlSeconds = remainingTtlSeconds(entry.expiresAt, clock.now(), ttlSecondsWithoutExpiry);
-      if (ttlSeconds <= 0) return { outcome: 'expired' };
-      const parsedSession = parseSession(entry.value, { fallbackUpdatedAt: updatedAtFallback });
-      if (!parsedSession.ok) return await quarantine(key, entry.value, parsedSession.failure.kind, parsedSession.failure.reason, ttlSeconds);
-      const { session, binding } = await bindCheckoutPayment(parsedSession.session, paymentLocator);
-      const text = serializeSession(session);
-      if (binding === 'rebound' && findSensitiveDataInText(text).length > 0) {
-        return await quarantine(key, entry.value, 'card-data', 'the payment locator returned cardholder data', ttlSeconds);
-      }
-      if (maxValueBytes !== undefined && Buffer.byteLength(text, 'utf8') > maxValueBytes) {
-        return await quarantine(key, entry.value, 'too-large', `${Buffer.byteLength(text, 'utf8')} bytes, the target takes at most ${maxValueBytes}`, ttlSeconds);
-      }
-      const written = await writeIfAbsent(key, text, ttlSeconds);
-      return written.outcome === 'migrated' || written.outcome === 'alreadyCurrent' ? { ...written, binding } : written;
+      const prepared = await prepareCopy(key, await source.get(key), updatedAtFallback);
+      if (prepared.done !== undefined) return prepared.done;
+      const { text, ttlSeconds, binding } = prepared.write;
+      return afterWrite(await writeIfAbsent(key, text, ttlSeconds), binding);
     } catch (error) {
-      return { outcome: 'failed', reason: describeError(error), error };
+      return failedWith(error);
     }
+  };
+
+  /**
+   * Copies a chunk of sessions with three batched store calls: read the source (`getMany`), create
+   * the absent keys in the target (`compareAndSetMany` with `expectedVersion: null`, so a live
+   * write is never overwritten), read them back (`getMany`) and verify by checksum. Each key ends
+   * exactly as `copySession` would end it. When a batched call fails, the keys it covered take the
+   * single-key path, so one bad key or a transient failure costs only that key its copy.
+   */
+  const copyChunk = async (keys: readonly string[], updatedAtFallback: number): Promise<readonly KeyOutcome[]> => {
+    let entries: readonly (SessionEntry | undefined)[];
+    try {
+      entries = await getSessionEntries(source, keys, { fallbackConcurrency: concurrency });
+    } catch {
+      return mapConcurrently(keys, concurrency, (key) => copySession(key, updatedAtFallback));
+    }
+    const outcomes = new Array<KeyOutcome>(keys.length);
+    const writes: PendingWrite[] = [];
+    // Parsing and transforming a chunk is CPU work without a single wait in between: the chunk is
+    // prepared a slice at a time, yielding to the event loop between slices, so the application's
+    // live reads and writes on this process are not held up behind it.
+    const slices = chunksOf(keys.map((_, position) => position), yieldEverySessions);
+    for (const [sliceIndex, slice] of slices.entries()) {
+      if (sliceIndex > 0) await yieldToEventLoop();
+      await mapConcurrently(slice, concurrency, async (position) => {
+        const key = keys[position] as string;
+        try {
+          const prepared = await prepareCopy(key, entries[position], updatedAtFallback);
+          if (prepared.done !== undefined) outcomes[position] = prepared.done;
+          else writes.push({ position, key, text: prepared.write.text, sourceExpiresAt: prepared.write.sourceExpiresAt, binding: prepared.write.binding });
+        } catch (error) {
+          outcomes[position] = failedWith(error);
+        }
+      });
+    }
+    const written = await createInTarget(writes);
+    writes.forEach((write, index) => {
+      outcomes[write.position] = afterWrite(written[index] as WriteOutcome, write.binding);
+    });
+    return outcomes;
+  };
+
+  /** Creates the keys of `writes` in the target if absent and verifies them (see `copyChunk`); one outcome per write. */
+  const createInTarget = async (writes: readonly PendingWrite[]): Promise<readonly WriteOutcome[]> => {
+    if (writes.length === 0) return [];
+    // The remaining TTL as of now, not as of the read: a chunk may have waited for the ones ahead of
+    // it, and the copy must not outlive the source by that wait. At least 1 s: the rounding up of
+    // `remainingTtlSeconds` already lets a copy outlive its source by under a second.
+    const ttlSecondsNow = (write: PendingWrite): number => Math.max(1, remainingTtlSeconds(write.sourceExpiresAt, clock.now(), ttlSecondsWithoutExpiry));
+    const single = (write: PendingWrite): Promise<WriteOutcome> =>
+      writeIfAbsent(write.key, write.text, ttlSecondsNow(write)).catch((error: unknown) => ({ outcome: 'failed' as const, reason: describeError(error) }));
+    let results;
+    try {
+      results = await compareAndSetSessionEntries(
+        target,
+        writes.map((write) => ({ key: write.key, value: write.text, ttlSeconds: ttlSecondsNow(write), expectedVersion: null })),
+        { fallbackConcurrency: concurrency },
+      );
+    } catch {
+      return mapConcurrently(writes, concurrency, single);
+    }
+    const createdPositions = results.flatMap((result, index) => (result.ok ? [index] : []));
+    let rereads: readonly (SessionEntry | undefined)[] | undefined;
+    try {
+      rereads = await getSessionEntries(target, createdPositions.map((index) => (writes[index] as PendingWrite).key), { fallbackConcurrency: concurrency });
+    } catch {
+      rereads = undefined;
+    }
+    const rereadOf = new Map(createdPositions.map((index, position) => [index, rereads?.[position]]));
+    return mapConcurrently(writes, concurrency, async (write, index) => {
+      const result = results[index] as SessionCompareAndSetResult;
+      if (!result.ok) {
+        // Present: a newer live write, a tombstone, or this copy from an earlier run.
+        if (result.current !== undefined) return classifyExisting(write.text, result.current);
+        // Vanished between the comparison and its answer: the single-key path retries.
+        return single(write);
+      }
+      if (rereads === undefined) {
+        try {
+          return verifyWritten(write.text, result.entry, await target.get(write.key));
+        } catch (error) {
+          return { outcome: 'failed', reason: describeError(error) };
+        }
+      }
+      return verifyWritten(write.text, result.entry, rereadOf.get(index));
+    });
   };
 
   // ----- the operations -----
@@ -551,26 +712,86 @@ export function createSessionMigrationController(options: SessionMigrationContro
       current = await write({ ...current.state, progress: progress(false) }, current.version, 'a checkpoint');
     };
     logger.info({ migrationId, run, resumedRun }, resumedRun === undefined ? 'session copy run started' : 'session copy run resumed (re-run)');
-    await checkpoint();
-    const batches = prefetching(source.enumerate({ prefix: keyPrefix, batchSize }));
-    for await (const batch of batches) {
-      const keys: string[] = [];
-      for (const key of batch) {
-        if (seen.has(key)) continue;
-        seen.add(key);
-        keys.push(key);
-      }
-      await forEachConcurrently(keys, concurrency, async (key) => {
-        if (signal?.aborted === true) return;
-        const result = await copySession(key, updatedAtFallback);
+    // Checkpoints never hold up the copy: one is written at a time, in the background, with the
+    // progress of the moment it starts; batches finished while it is being written are recorded by
+    // the next one, started as soon as it lands. (A journal write is an fsync: on a busy disk it
+    // takes longer than copying a batch.) A failed checkpoint stops the run at the next batch.
+    let checkpointing: Promise<void> | undefined;
+    let checkpointWanted = false;
+    let checkpointFailure: { readonly error: unknown } | undefined;
+    const requestCheckpoint = (): void => {
+      // After a failed checkpoint nothing more is written: the run stops at the next batch.
+      if (checkpointFailure !== undefined) return;
+      checkpointWanted = true;
+      checkpointing ??= (async () => {
+        try {
+          while (checkpointWanted) {
+            checkpointWanted = false;
+            await checkpoint();
+          }
+        } catch (error) {
+          checkpointFailure = { error };
+        } finally {
+          checkpointing = undefined;
+        }
+      })();
+    };
+    /** Waits for the checkpoints requested so far, and rethrows a failed one. */
+    const checkpointsWritten = async (): Promise<void> => {
+      await checkpointing;
+      if (checkpointFailure !== undefined) throw checkpointFailure.error;
+    };
+    requestCheckpoint();
+    const copyAndTally = async (chunk: readonly string[]): Promise<void> => {
+      const outcomes = await copyChunk(chunk, updatedAtFallback);
+      chunk.forEach((key, position) => {
+        const result = outcomes[position] as KeyOutcome;
         tally.add(key, result);
         copied.add(1, { outcome: result.outcome, origin: 'bulk' });
         if (result.outcome === 'failed') logger.warn({ migrationId, key, reason: result.reason }, 'session copy failed');
       });
-      batchesDone += 1;
-      await checkpoint();
-      signal?.throwIfAborted();
+    };
+    // A window of `concurrency` chunks in flight across batch boundaries: the chunks of the next
+    // batch start while the slowest of the current one still runs (each chunk is three round trips,
+    // and a busy server makes round trips, not CPU, the limit). Batches complete in order.
+    const inFlight = new Set<Promise<void>>();
+    let batchesCompleted: Promise<void> = Promise.resolve();
+    try {
+      const batches = prefetching(source.enumerate({ prefix: keyPrefix, batchSize }));
+      for await (const batch of batches) {
+        const keys: string[] = [];
+        for (const key of batch) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+          keys.push(key);
+        }
+        const chunks: Promise<void>[] = [];
+        for (const chunk of chunksOf(keys, storeBatchSize)) {
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (signal?.aborted === true) break;
+          const copying = copyAndTally(chunk).finally(() => inFlight.delete(copying));
+          inFlight.add(copying);
+          chunks.push(copying);
+        }
+        const batchCopied = Promise.all(chunks);
+        batchesCompleted = batchesCompleted.then(async () => {
+          await batchCopied;
+          batchesDone += 1;
+          requestCheckpoint();
+        });
+        if (checkpointFailure !== undefined) throw checkpointFailure.error;
+        if (signal?.aborted === true) break;
+      }
+      await batchesCompleted;
+    } finally {
+      // Whatever stopped the run, the chunks in flight finish and the checkpoints requested land
+      // (or fail) before it is reported.
+      await Promise.allSettled([...inFlight]);
+      await batchesCompleted.catch(() => undefined);
+      await checkpointing;
     }
+    await checkpointsWritten();
+    signal?.throwIfAborted();
     current = await changePhase(current, 'verifying', {}, `copy run ${run} complete`, progress(true));
     const report: SessionMigrationReport = {
       migrationId,

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionCompareAndSetResult, SessionEntry, SessionStoreV1 } from '@paymigrate/core';
+import {
+  compareAndSetSessionEntries,
+  getSessionEntries,
+  type SessionCompareAndSetResult,
+  type SessionEntry,
+  type SessionStoreV1,
+} from '@paymigrate/core';
 import { expect } from 'vitest';
 import { type ContractContext, type ContractInput, type ContractSuite, runContract, withSubject } from './contract-suite.js';
 
@@ -86,6 +92,9 @@ export const sessionStoreBasicsSuite: ContractSuite<SessionStoreV1, SessionStore
       if (store.capabilities.maxValueBytes !== undefined) {
         expect(Number.isSafeInteger(store.capabilities.maxValueBytes) && store.capabilities.maxValueBytes > 0).toBe(true);
       }
+      // The optional batch members: absent, or methods.
+      expect(['undefined', 'function']).toContain(typeof store.getMany);
+      expect(['undefined', 'function']).toContain(typeof store.compareAndSetMany);
     }));
 
   test('get of an absent key is undefined and deleting it resolves false', () =>
@@ -361,6 +370,124 @@ export const sessionStoreEnumerationSuite: ContractSuite<SessionStoreV1, Session
     }));
 };
 
+/**
+ * Batches: `getMany` and `compareAndSetMany`, through `getSessionEntries` and
+ * `compareAndSetSessionEntries`, so a store with the native members is held to exactly the
+ * single-key semantics, and a store without them to the same through the fallback.
+ */
+export const sessionStoreBatchSuite: ContractSuite<SessionStoreV1, SessionStoreContractOptions> = (context) => {
+  const { test, options } = context;
+
+  test('a batch read answers one slot per key, in order, each what get answers (absent, expired, repeated)', () =>
+    withStore(context, async (store, key) => {
+      const first = await store.set(key('first'), '"first"', { ttlSeconds: 300 });
+      const second = await store.set(key('second'), JSON.stringify({ text: 'é 中文 😀' }), { ttlSeconds: 300 });
+      await store.set(key('expiring'), '"expiring"', { ttlSeconds: 1 });
+      await options.ttlWait(2);
+      const keys = [key('second'), key('absent'), key('first'), key('expiring'), key('second')];
+      const entries = await getSessionEntries(store, keys);
+      expect(entries).toEqual([second, undefined, first, undefined, second]);
+      expect(entries).toEqual(await Promise.all(keys.map((name) => store.get(name))));
+      expect(await getSessionEntries(store, [])).toEqual([]);
+    }));
+
+  test('a batch of 1,200 writes and reads round-trips every session (past any adapter chunk size)', () =>
+    withStore(context, async (store, key) => {
+      const keys = Array.from({ length: 1_200 }, (_, position) => key(`bulk:${position}`));
+      const results = await compareAndSetSessionEntries(
+        store,
+        keys.map((name, position) => ({ key: name, value: JSON.stringify({ position }), ttlSeconds: 300 + (position % 7), expectedVersion: null })),
+      );
+      expect(results.every((result) => result.ok)).toBe(true);
+      const written = results.map(entryOf);
+      expect(written.map((entry) => entry.key)).toEqual(keys);
+      expect(new Set(written.map((entry) => entry.version)).size).toBe(keys.length);
+      expect(await getSessionEntries(store, keys)).toEqual(written);
+    }));
+
+  test('a batch compare-and-set applies each request with the single-key semantics and reports current entries', () =>
+    withStore(context, async (store, key) => {
+      const present = await store.set(key('present'), '"present"', { ttlSeconds: 300 });
+      const matching = await store.set(key('matching'), '"v1"', { ttlSeconds: 300 });
+      const stale = await store.set(key('stale'), '"old"', { ttlSeconds: 300 });
+      const newer = await store.set(key('stale'), '"newer"', { ttlSeconds: 300 });
+      const results = await compareAndSetSessionEntries(store, [
+        { key: key('created'), value: '"created"', ttlSeconds: 60, expectedVersion: null },
+        { key: key('present'), value: '"intruder"', ttlSeconds: 60, expectedVersion: null },
+        { key: key('matching'), value: '"v2"', ttlSeconds: 60, expectedVersion: matching.version },
+        { key: key('stale'), value: '"lost update"', ttlSeconds: 60, expectedVersion: stale.version },
+        { key: key('vanished'), value: '"ghost"', ttlSeconds: 60, expectedVersion: matching.version },
+      ]);
+      expect(results).toEqual([
+        { ok: true, entry: { key: key('created'), value: '"created"', version: expect.any(String), expiresAt: expect.any(Number) } },
+        { ok: false, current: present },
+        { ok: true, entry: { key: key('matching'), value: '"v2"', version: expect.any(String), expiresAt: expect.any(Number) } },
+        { ok: false, current: newer },
+        { ok: false, current: undefined },
+      ]);
+      expect(entryOf(results[2] as SessionCompareAndSetResult).version).not.toBe(matching.version);
+      expect(await getSessionEntries(store, [key('created'), key('present'), key('matching'), key('stale'), key('vanished')])).toEqual([
+        entryOf(results[0] as SessionCompareAndSetResult),
+        present,
+        entryOf(results[2] as SessionCompareAndSetResult),
+        newer,
+        undefined,
+      ]);
+      const tolerance = expiryTolerance[store.capabilities.ttlGranularity];
+      const now = (options.now ?? Date.now)();
+      expect(Math.abs(Number(entryOf(results[0] as SessionCompareAndSetResult).expiresAt) - (now + 60_000))).toBeLessThanOrEqual(tolerance);
+    }));
+
+  test('a batch compare-and-set with a repeated key or an invalid ttlSeconds is refused with a TypeError, writing nothing', () =>
+    withStore(context, async (store, key) => {
+      const repeated = await captureError(() =>
+        compareAndSetSessionEntries(store, [
+          { key: key('a'), value: '"one"', ttlSeconds: 60, expectedVersion: null },
+          { key: key('a'), value: '"two"', ttlSeconds: 60, expectedVersion: null },
+        ]),
+      );
+      expect(repeated).toBeInstanceOf(TypeError);
+      expect((repeated as TypeError).message).toContain(key('a'));
+      for (const ttlSeconds of [0, -1, 1.5, Number.NaN]) {
+        const invalid = await captureError(() =>
+          compareAndSetSessionEntries(store, [
+            { key: key('b'), value: '"valid"', ttlSeconds: 60, expectedVersion: null },
+            { key: key('c'), value: '"invalid"', ttlSeconds, expectedVersion: null },
+          ]),
+        );
+        expect(invalid, `ttlSeconds ${ttlSeconds}`).toBeInstanceOf(TypeError);
+        expect((invalid as TypeError).message).toContain('ttlSeconds');
+      }
+      expect(await getSessionEntries(store, [key('a'), key('b'), key('c')])).toEqual([undefined, undefined, undefined]);
+      expect(await compareAndSetSessionEntries(store, [])).toEqual([]);
+    }));
+
+  test('a batch compare-and-set racing single-key writers on the same keys: exactly one winner per key', () =>
+    withStore(context, async (store, key) => {
+      const keys = Array.from({ length: 40 }, (_, position) => key(`race:${position}`));
+      const starts = await Promise.all(keys.map((name) => store.set(name, '"start"', { ttlSeconds: 300 })));
+      const [batch, ...singles] = await Promise.all([
+        compareAndSetSessionEntries(
+          store,
+          keys.map((name, position) => ({ key: name, value: '"batch"', ttlSeconds: 300, expectedVersion: (starts[position] as SessionEntry).version })),
+        ),
+        ...keys.map((name, position) =>
+          store.compareAndSet(name, '"single"', { ttlSeconds: 300, expectedVersion: (starts[position] as SessionEntry).version }),
+        ),
+      ]);
+      const finals = await getSessionEntries(store, keys);
+      keys.forEach((name, position) => {
+        const fromBatch = (batch as readonly SessionCompareAndSetResult[])[position] as SessionCompareAndSetResult;
+        const single = singles[position] as SessionCompareAndSetResult;
+        expect([fromBatch.ok, single.ok].filter(Boolean), `winners of ${name}`).toHaveLength(1);
+        const winner = fromBatch.ok ? fromBatch.entry : entryOf(single);
+        const loser = fromBatch.ok ? single : fromBatch;
+        expect(loser).toEqual({ ok: false, current: winner });
+        expect(finals[position]).toEqual(winner);
+      });
+    }));
+};
+
 /** Every session store suite by name, for `sessionStoreContract` or to run one on its own. */
 export const sessionStoreContractSuites = {
   basics: sessionStoreBasicsSuite,
@@ -368,6 +495,7 @@ export const sessionStoreContractSuites = {
   compareAndSet: sessionStoreCompareAndSetSuite,
   enumeration: sessionStoreEnumerationSuite,
   concurrency: sessionStoreConcurrencySuite,
+  batch: sessionStoreBatchSuite,
 } satisfies Record<string, ContractSuite<SessionStoreV1, SessionStoreContractOptions>>;
 
 /** Name of a session store suite. */

@@ -40,6 +40,31 @@ describe('InMemorySessionStore on the system clock, sharing one store', () => {
   });
 });
 
+/** The store with only the members v1 had before the optional batch ones: what an older adapter offers. */
+function withoutBatchMembers(store: InMemorySessionStore): SessionStoreV1 {
+  return {
+    specificationVersion: store.specificationVersion,
+    name: store.name,
+    capabilities: store.capabilities,
+    get: (key) => store.get(key),
+    set: (key, value, options) => store.set(key, value, options),
+    compareAndSet: (key, value, options) => store.compareAndSet(key, value, options),
+    delete: (key) => store.delete(key),
+    enumerate: (options) => store.enumerate(options),
+    close: () => store.close(),
+  };
+}
+
+describe('a store without getMany and compareAndSetMany (the batch helpers fall back to single-key calls)', () => {
+  const clock = new ManualClock();
+  sessionStoreContract({
+    test,
+    create: () => withoutBatchMembers(new InMemorySessionStore({ clock })),
+    destroy: (store) => store.close(),
+    options: { ttlWait: (seconds) => clock.advance(seconds * 1_000), now: () => clock.now() },
+  });
+});
+
 /** Collects every batch `enumerate` yields. */
 async function batchesOf(iterable: AsyncIterable<readonly string[]>): Promise<(readonly string[])[]> {
   const batches: (readonly string[])[] = [];

@@ -1,6 +1,8 @@
 import {
+  assertDistinctKeys,
   type ClockV1,
   PaymigrateError,
+  type SessionCompareAndSetRequest,
   type SessionCompareAndSetResult,
   type SessionEntry,
   type SessionStoreCapabilities,
@@ -88,10 +90,25 @@ export class InMemorySessionStore implements SessionStoreV1 {
   ): Promise<SessionCompareAndSetResult> {
     this.#assertOpen('compareAndSet');
     assertTimeToLive('compareAndSet', options.ttlSeconds);
-    const current = this.#live(key);
-    const matches = options.expectedVersion === null ? current === undefined : current?.version === options.expectedVersion;
-    if (!matches) return Object.freeze({ ok: false, current });
-    return Object.freeze({ ok: true, entry: this.#write(key, value, options.ttlSeconds) });
+    return this.#compareAndSet(key, value, options.ttlSeconds, options.expectedVersion);
+  }
+
+  /** Reads many entries at once: one slot per key, in order, each what `get` would answer. */
+  async getMany(keys: readonly string[]): Promise<readonly (SessionEntry | undefined)[]> {
+    this.#assertOpen('getMany');
+    return Object.freeze(keys.map((key) => this.#live(key)));
+  }
+
+  /**
+   * Applies many compare-and-sets at once, each with the semantics of `compareAndSet`; nothing
+   * else runs in between (one synchronous pass).
+   * @throws TypeError, writing nothing, when a key repeats or a `ttlSeconds` is not a positive integer.
+   */
+  async compareAndSetMany(requests: readonly SessionCompareAndSetRequest[]): Promise<readonly SessionCompareAndSetResult[]> {
+    this.#assertOpen('compareAndSetMany');
+    assertDistinctKeys(requests);
+    for (const request of requests) assertTimeToLive('compareAndSetMany', request.ttlSeconds);
+    return Object.freeze(requests.map((request) => this.#compareAndSet(request.key, request.value, request.ttlSeconds, request.expectedVersion)));
   }
 
   /** Deletes an entry; resolves whether a live entry existed. */
@@ -132,6 +149,13 @@ export class InMemorySessionStore implements SessionStoreV1 {
   async close(): Promise<void> {
     this.#closed = true;
     this.#entries.clear();
+  }
+
+  #compareAndSet(key: string, value: string, ttlSeconds: number, expectedVersion: string | null): SessionCompareAndSetResult {
+    const current = this.#live(key);
+    const matches = expectedVersion === null ? current === undefined : current?.version === expectedVersion;
+    if (!matches) return Object.freeze({ ok: false, current });
+    return Object.freeze({ ok: true, entry: this.#write(key, value, ttlSeconds) });
   }
 
   #write(key: string, value: string, ttlSeconds: number): SessionEntry {

@@ -1,7 +1,14 @@
 import { setImmediate as nextMacrotask } from 'node:timers';
 import { createLogger } from '../../observability/logger.js';
 import type { JournalV1, JournalWriteBatch } from '../../ports/journal/v1/journal.js';
-import type { SessionCompareAndSetResult, SessionEntry, SessionStoreCapabilities, SessionStoreV1, SessionWriteOptions } from '../../ports/session-store/v1/session-store.js';
+import type {
+  SessionCompareAndSetRequest,
+  SessionCompareAndSetResult,
+  SessionEntry,
+  SessionStoreCapabilities,
+  SessionStoreV1,
+  SessionWriteOptions,
+} from '../../ports/session-store/v1/session-store.js';
 import type { SessionV2 } from '../session-schema.js';
 import { serializeSession } from '../session-values.js';
 
@@ -50,7 +57,7 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** A session store operation, as seen by `HookedSessionStore`. */
-export type SessionStoreOperation = 'get' | 'set' | 'compareAndSet' | 'delete' | 'enumerate';
+export type SessionStoreOperation = 'get' | 'set' | 'compareAndSet' | 'delete' | 'enumerate' | 'getMany' | 'compareAndSetMany';
 
 /**
  * A session store wrapper for tests: runs `before` ahead of every call (to throw, to delay, to let
@@ -59,7 +66,7 @@ export type SessionStoreOperation = 'get' | 'set' | 'compareAndSet' | 'delete' |
 export class HookedSessionStore implements SessionStoreV1 {
   readonly specificationVersion = 'v1' as const;
   readonly name: string;
-  readonly calls: Record<SessionStoreOperation, number> = { get: 0, set: 0, compareAndSet: 0, delete: 0, enumerate: 0 };
+  readonly calls: Record<SessionStoreOperation, number> = { get: 0, set: 0, compareAndSet: 0, delete: 0, enumerate: 0, getMany: 0, compareAndSetMany: 0 };
   /** Runs before each call; may throw or wait. */
   before: ((operation: SessionStoreOperation, key: string | undefined) => Promise<void> | void) | undefined;
   /** Replaces what `compareAndSet` answers when it returns something. */
@@ -114,9 +121,44 @@ export class HookedSessionStore implements SessionStoreV1 {
     this.closed = true;
   }
 
+  /** Runs the hook of an operation (for subclasses adding members). */
+  protected async runBefore(operation: SessionStoreOperation, key: string | undefined): Promise<void> {
+    await this.#before(operation, key);
+  }
+
   async #before(operation: SessionStoreOperation, key: string | undefined): Promise<void> {
     this.calls[operation] += 1;
     await this.before?.(operation, key);
+  }
+}
+
+/**
+ * A `HookedSessionStore` with the optional batch members, delegated to the inner store's (which
+ * must have them). Each batch call runs `before` once, with no key, and is counted.
+ */
+export class BatchingHookedSessionStore extends HookedSessionStore {
+  /** Replaces what `getMany` answers when it returns something. */
+  getManyOverride: ((keys: readonly string[]) => readonly (SessionEntry | undefined)[] | undefined) | undefined;
+  /** Replaces what `compareAndSetMany` answers when it returns something. */
+  compareAndSetManyOverride: ((requests: readonly SessionCompareAndSetRequest[]) => readonly SessionCompareAndSetResult[] | undefined) | undefined;
+
+  readonly #batchInner: Required<Pick<SessionStoreV1, 'getMany' | 'compareAndSetMany'>>;
+
+  constructor(inner: SessionStoreV1, name = inner.name) {
+    super(inner, name);
+    const { getMany, compareAndSetMany } = inner;
+    if (getMany === undefined || compareAndSetMany === undefined) throw new TypeError('BatchingHookedSessionStore needs an inner store with getMany and compareAndSetMany.');
+    this.#batchInner = { getMany: getMany.bind(inner), compareAndSetMany: compareAndSetMany.bind(inner) };
+  }
+
+  async getMany(keys: readonly string[]): Promise<readonly (SessionEntry | undefined)[]> {
+    await this.runBefore('getMany', undefined);
+    return this.getManyOverride?.(keys) ?? this.#batchInner.getMany(keys);
+  }
+
+  async compareAndSetMany(requests: readonly SessionCompareAndSetRequest[]): Promise<readonly SessionCompareAndSetResult[]> {
+    await this.runBefore('compareAndSetMany', undefined);
+    return this.compareAndSetManyOverride?.(requests) ?? this.#batchInner.compareAndSetMany(requests);
   }
 }
 

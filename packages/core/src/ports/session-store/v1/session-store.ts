@@ -27,6 +27,20 @@ export type SessionCompareAndSetResult =
   | { /** Written. */ readonly ok: true; /** The entry as written. */ readonly entry: SessionEntry }
   | { /** Not written: the version did not match. */ readonly ok: false; /** The entry as found (absent: `undefined`). */ readonly current: SessionEntry | undefined };
 
+/**
+ * One write of a `compareAndSetMany`: the arguments of one `compareAndSet`.
+ */
+export interface SessionCompareAndSetRequest {
+  /** Session key. Keys of one call are distinct. */
+  readonly key: string;
+  /** Serialized session to write. */
+  readonly value: string;
+  /** Time to live in seconds, a positive integer (see `SessionWriteOptions.ttlSeconds`). */
+  readonly ttlSeconds: number;
+  /** Write only if the live entry has this version; `null`: only if there is no live entry. */
+  readonly expectedVersion: string | null;
+}
+
 /** What a store can do; core adapts to it. */
 export interface SessionStoreCapabilities {
   /**
@@ -72,6 +86,38 @@ export interface SessionStoreV1 {
 
   /** Deletes an entry; resolves whether it existed. */
   delete(key: string): Promise<boolean>;
+
+  /**
+   * Optional batch read, added to v1 as an optional member so adapters written before it still
+   * satisfy the port: reads many entries in as few server round trips as the store allows (Redis:
+   * one script call; Memcached: pipelined quiet gets ended by a no-op). The answer has one slot per
+   * key, in the order of `keys`, each exactly what `get` would resolve for that key (`undefined`
+   * when absent or expired); a repeated key is answered in each of its slots.
+   *
+   * Each slot is read atomically on its own; the batch is not a snapshot across keys. Rejects as a
+   * whole when any key is invalid or the server fails, writing nothing.
+   *
+   * Callers never call it directly but through `getSessionEntries(store, keys)`, which falls back
+   * to one `get` per key when a store does not implement it, so the batch is an optimization and
+   * never a requirement. The reason it exists: a migration of 100,000 sessions is bound by the CPU
+   * spent per round trip, not by the servers.
+   */
+  getMany?(keys: readonly string[]): Promise<readonly (SessionEntry | undefined)[]>;
+
+  /**
+   * Optional batch compare-and-set, added to v1 like `getMany`: applies many compare-and-sets in as
+   * few round trips as the store allows (Redis: one Lua script). Each request is atomic on its own
+   * with exactly the semantics of `compareAndSet` (a concurrent writer of that key either wins
+   * before it, making it fail with the current entry, or comes after it); the batch is not one
+   * transaction. The answer has one result per request, in order. Keys must be distinct.
+   *
+   * Callers use `compareAndSetSessionEntries(store, requests)`, which falls back to one
+   * `compareAndSet` per request.
+   *
+   * @throws TypeError (before anything is written) when a key repeats or any request is invalid
+   *   as `compareAndSet` would reject it.
+   */
+  compareAndSetMany?(requests: readonly SessionCompareAndSetRequest[]): Promise<readonly SessionCompareAndSetResult[]>;
 
   /**
    * Yields every live key (in batches) whose name starts with `prefix`. A key written during the
