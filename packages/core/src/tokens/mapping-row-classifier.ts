@@ -76,10 +76,16 @@ function isUsableReference(value: string | undefined): value is string {
   return value !== undefined && value.length <= maximumReferenceLength && !controlCharacterPattern.test(value);
 }
 
+/** Whether any column name or value passes the cheap superset test (no probe string, no entry arrays). */
+function possiblySensitive(fields: Readonly<Record<string, string>>): boolean {
+  for (const name in fields) {
+    if (possiblySensitivePattern.test(name) || possiblySensitivePattern.test(fields[name] as string)) return true;
+  }
+  return false;
+}
+
 function sensitiveFindings(fields: Readonly<Record<string, string>>): string | undefined {
-  let probe = '';
-  for (const [name, value] of Object.entries(fields)) probe += `${name}\u001f${value}\u001e`;
-  if (!possiblySensitivePattern.test(probe)) return undefined;
+  if (!possiblySensitive(fields)) return undefined;
   const findings = findSensitiveData(fields);
   if (findings.length === 0) return undefined;
   const kinds = [...new Set(findings.map((finding) => finding.kind))].join(', ');
@@ -98,6 +104,16 @@ function parseCard(row: MappingFileRow, brand: CardBrand): CardSummary | string 
   return { brand, last4: row.last4, expiryMonth: month, expiryYear: year, ...(fingerprint === undefined ? {} : { fingerprint }) };
 }
 
+/** A rejection of `row` (the detail scrubbed). */
+function rejected(row: MappingFileRow, brand: CardBrand, reason: TokenRejectionReason, detail: string, sourceToken?: string): RejectedRow {
+  return { kind: 'rejected', row: row.row, reason, detail: safeDetail(detail), brand, sourceToken };
+}
+
+/** A `recollect` vault entry for `row` (the detail scrubbed). */
+function recollected(row: MappingFileRow, base: Omit<MappingRow['mapping'], 'status'>, reason: NonNullable<TokenMapping['failureReason']>, detail: string | undefined): MappingRow {
+  return { kind: 'mapping', row: row.row, mapping: { ...base, status: 'recollect', failureReason: reason, failureDetail: detail === undefined ? undefined : safeDetail(detail) } };
+}
+
 /**
  * Decides what one row of a mapping file becomes, in this order (the first that applies wins):
  * 1. `sensitive_data`: a card number, security code or track data anywhere in the row. The row is
@@ -111,16 +127,16 @@ function parseCard(row: MappingFileRow, brand: CardBrand): CardSummary | string 
  * Duplicates (a source token seen before) are decided by the importer, which sees earlier rows.
  */
 export function classifyMappingRow(row: MappingFileRow, context: RowClassificationContext): ClassifiedRow {
+  // No closures here: one per row per call is a million allocations (and name helpers) per import.
   const brand = normalizeCardBrand(row.brand);
-  const reject = (reason: TokenRejectionReason, detail: string, sourceToken?: string): RejectedRow => ({ kind: 'rejected', row: row.row, reason, detail: safeDetail(detail), brand, sourceToken });
   const sensitive = sensitiveFindings(row.fields);
   if (sensitive !== undefined) return { kind: 'rejected', row: row.row, reason: 'sensitive_data', detail: sensitive, brand, sourceToken: undefined };
-  if (row.problem !== undefined) return reject('invalid_data', row.problem);
-  if (!isUsableReference(row.sourceToken)) return reject('invalid_data', row.sourceToken === undefined ? 'the source token is missing' : 'the source token is not a usable reference');
+  if (row.problem !== undefined) return rejected(row, brand, 'invalid_data', row.problem);
+  if (!isUsableReference(row.sourceToken)) return rejected(row, brand, 'invalid_data', row.sourceToken === undefined ? 'the source token is missing' : 'the source token is not a usable reference');
   const sourceToken = row.sourceToken;
-  if (!isUsableReference(row.sourceCustomerReference)) return reject('invalid_data', 'the source customer is missing or not a usable reference', sourceToken);
+  if (!isUsableReference(row.sourceCustomerReference)) return rejected(row, brand, 'invalid_data', 'the source customer is missing or not a usable reference', sourceToken);
   const card = parseCard(row, brand);
-  if (typeof card === 'string') return reject('invalid_data', card, sourceToken);
+  if (typeof card === 'string') return rejected(row, brand, 'invalid_data', card, sourceToken);
   const targetToken = isUsableReference(row.targetToken) ? row.targetToken : undefined;
   const targetCustomer = isUsableReference(row.targetCustomerReference) ? row.targetCustomerReference : undefined;
   const base = {
@@ -130,16 +146,11 @@ export function classifyMappingRow(row: MappingFileRow, context: RowClassificati
     networkTransactionId: isUsableReference(row.networkTransactionId) ? row.networkTransactionId : undefined,
     origin: 'file' as const,
   };
-  const recollect = (reason: NonNullable<TokenMapping['failureReason']>, detail: string | undefined): MappingRow => ({
-    kind: 'mapping',
-    row: row.row,
-    mapping: { ...base, status: 'recollect', failureReason: reason, failureDetail: detail === undefined ? undefined : safeDetail(detail) },
-  });
-  if (row.providerFailure !== undefined) return recollect(row.providerFailure.reason, row.providerFailure.detail);
-  if (targetToken === undefined) return recollect('provider_rejected', 'the file gives no new token');
-  if (targetCustomer === undefined) return recollect('unknown_customer', 'the file gives no customer at the new provider');
-  if (context.supportedBrands !== undefined && !context.supportedBrands.includes(brand)) return recollect('brand_not_supported', `${context.targetProvider} does not accept ${brand}`);
-  if (context.recollectExpired && Date.UTC(card.expiryYear, card.expiryMonth, 1) <= context.now) return recollect('expired', `expired at the end of ${card.expiryMonth}/${card.expiryYear}`);
+  if (row.providerFailure !== undefined) return recollected(row, base, row.providerFailure.reason, row.providerFailure.detail);
+  if (targetToken === undefined) return recollected(row, base, 'provider_rejected', 'the file gives no new token');
+  if (targetCustomer === undefined) return recollected(row, base, 'unknown_customer', 'the file gives no customer at the new provider');
+  if (context.supportedBrands !== undefined && !context.supportedBrands.includes(brand)) return recollected(row, base, 'brand_not_supported', `${context.targetProvider} does not accept ${brand}`);
+  if (context.recollectExpired && Date.UTC(card.expiryYear, card.expiryMonth, 1) <= context.now) return recollected(row, base, 'expired', `expired at the end of ${card.expiryMonth}/${card.expiryYear}`);
   return {
     kind: 'mapping',
     row: row.row,

@@ -102,7 +102,12 @@ function reportOf(checkpoint: TokenImportCheckpoint, resumedAfterRow: number, ba
   };
 }
 
-/** Takes (or resumes) the import's checkpoint for this worker. */
+/** Who the vault audit log names for an import's writes: the worker holding its lease. */
+function importAccess(owner: string): { readonly actor: string; readonly purpose: string } {
+  return { actor: owner, purpose: 'token-import' };
+}
+
+/** Takes (or resumes) the import's checkpoint for this worker, auditing the start in the same write. */
 async function claimCheckpoint(
   context: FileImportContext,
   options: MappingFileImportOptions,
@@ -145,7 +150,8 @@ async function claimCheckpoint(
       next = { ...current, owner, leaseExpiresAt: now + leaseMs, updatedAt: now };
     }
     try {
-      const result = await journal.write({ puts: [checkpointPut(next, existing?.version ?? 0)] });
+      const started = context.vault.auditPut(importAccess(owner), 'import-file', importId, 'started');
+      const result = await journal.write({ puts: [checkpointPut(next, existing?.version ?? 0), started] });
       return { checkpoint: next, version: (result.records[0] as { version: number }).version };
     } catch (error) {
       /* v8 ignore next -- only a journal failure other than a concurrent claim gets here. */
@@ -257,6 +263,9 @@ function mergeFailures(into: FailureCounts, add: Record<string, Record<string, n
  * - Every row ends as exactly one of: a `mapped` vault entry, a `recollect` vault entry, or a
  *   rejection (`duplicate` when its source token was seen before). `checkMappingFileImport`
  *   verifies that afterwards.
+ * - The vault audit log gets one `import-file` entry when a run starts or resumes (with the
+ *   checkpoint claim) and one when the import completes (with the last batch); rows are writes
+ *   and are not audited one by one (reads of mappings are, each).
  */
 export async function importMappingFile(context: FileImportContext, options: MappingFileImportOptions): Promise<TokenImportReport> {
   const format = typeof options.format === 'string' ? mappingFileFormats[options.format] : options.format;
@@ -299,7 +308,10 @@ export async function importMappingFile(context: FileImportContext, options: Map
         completedAt: last ? now : undefined,
       };
       try {
-        const result = await journal.write({ puts: [...plan.puts, checkpointPut(next, version)], outbox: plan.outbox });
+        // The checkpoint goes last (its version is read from the last record); a completing batch
+        // carries the import's `completed` audit entry.
+        const completed = last ? [context.vault.auditPut(importAccess(owner), 'import-file', importId, 'completed')] : [];
+        const result = await journal.write({ puts: [...plan.puts, ...completed, checkpointPut(next, version)], outbox: plan.outbox });
         checkpoint = next;
         version = (result.records.at(-1) as { version: number }).version;
         batches += classified.length > 0 ? 1 : 0;

@@ -161,7 +161,8 @@ function parseEnvelope(text: string): Envelope | undefined {
  *   token; both are stable across key-encrypting-key rotations.
  * - Rotation re-wraps the data key under the key provider's active key; no mapping is re-encrypted.
  * - Every read of a mapping writes an audit entry (`vault-audit`) before the mapping is returned:
- *   a read whose audit entry cannot be written fails.
+ *   a read whose audit entry cannot be written fails. Writes are audited per file import run
+ *   (`auditPut`, committed with the import's checkpoint), not per mapping written.
  */
 export class TokenVault {
   /** The guarded journal: every write through it is scanned for cardholder data first. */
@@ -219,7 +220,7 @@ export class TokenVault {
 
   /** The mapping key of a source payment method: `tv_` + keyed hash of provider and token. */
   keyOf(provider: string, token: string): string {
-    return `tv_${encodeDigitFree(createHmac('sha256', this.#tokenIndexKey).update(`${provider}\u0000${token}`, 'utf8').digest()).replace(/=+$/, '')}`;
+    return `tv_${withoutPadding(encodeDigitFree(createHmac('sha256', this.#tokenIndexKey).update(`${provider}\u0000${token}`, 'utf8').digest()))}`;
   }
 
   /**
@@ -230,7 +231,7 @@ export class TokenVault {
   customerIndexOf(customerId: string): string {
     const remembered = this.#customerIndexes.get(customerId);
     if (remembered !== undefined) return remembered;
-    const index = `cu_${encodeDigitFree(createHmac('sha256', this.#customerIndexKey).update(customerId, 'utf8').digest()).replace(/=+$/, '')}`;
+    const index = `cu_${withoutPadding(encodeDigitFree(createHmac('sha256', this.#customerIndexKey).update(customerId, 'utf8').digest()))}`;
     if (this.#customerIndexes.size >= rememberedCustomerIndexes) this.#customerIndexes.clear();
     this.#customerIndexes.set(customerId, index);
     return index;
@@ -341,6 +342,14 @@ export class TokenVault {
     }
   }
 
+  /**
+   * The write of one audit entry, for a caller to commit atomically with its own writes (a file
+   * import audits its start and its completion in the batches that carry its checkpoint).
+   */
+  auditPut(access: VaultAccess, action: VaultAuditAction, resource: string, result: VaultAuditResult): JournalPut {
+    return vaultAuditPut(this.#entry(access, action, resource, result));
+  }
+
   /** The id of the key-encrypting key the data key is wrapped with now. */
   async wrappingKeyId(): Promise<string> {
     const existing = (await this.journal.get(tokenVaultKeysCollection, dataKeyRecordKey)) as JournalRecord;
@@ -397,6 +406,14 @@ export class TokenVault {
     this.#ivPosition += initializationVectorBytes;
     return iv;
   }
+}
+
+/** Characters of a 32-byte digest in base64 without its padding (44 with the one trailing `=`). */
+const unpaddedDigestLength = 43;
+
+/** A SHA-256 digest's digit-free base64 without the trailing `=` (what a regex replace did, without the regex). */
+function withoutPadding(encodedDigest: string): string {
+  return encodedDigest.slice(0, unpaddedDigestLength);
 }
 
 /** Envelope bookkeeping of a vault record. */

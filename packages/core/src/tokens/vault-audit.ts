@@ -4,11 +4,16 @@ import type { JournalPut } from '../ports/journal/v1/journal.js';
 /** The journal collection of vault audit entries (PCI DSS 10.2). */
 export const vaultAuditCollection = 'vault-audit';
 
-/** What was done to the vault. */
-export type VaultAuditAction = 'read' | 'list-customer' | 'rotate-key';
+/**
+ * What was done to the vault. `import-file` is a mapping-file import writing mappings: one entry
+ * when a run starts (or resumes) and one when the import completes, each in the same atomic write
+ * as the import's checkpoint. Its rows are not audited one by one: they are writes, not reads, and
+ * the checkpoint, the rejections and the total-queue check account for every row.
+ */
+export type VaultAuditAction = 'read' | 'list-customer' | 'rotate-key' | 'import-file';
 
-/** How it ended. */
-export type VaultAuditResult = 'found' | 'not_found' | 'error' | 'rotated' | 'unchanged';
+/** How it ended (`started` and `completed` are an import's). */
+export type VaultAuditResult = 'found' | 'not_found' | 'error' | 'rotated' | 'unchanged' | 'started' | 'completed';
 
 /**
  * One access to card-related data: who, what, when, result, origin (PCI DSS 10.2). The resource is

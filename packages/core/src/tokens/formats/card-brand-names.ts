@@ -29,5 +29,7 @@ const brandNames: Readonly<Record<string, CardBrand>> = {
 /** The canonical brand of a file's brand text; `unknown` when the text names no brand paymigrate knows. */
 export function normalizeCardBrand(text: string | undefined): CardBrand {
   if (text === undefined) return 'unknown';
+  // Most files spell brands one canonical way: an exact hit skips lower-casing and stripping per row.
+  if (Object.hasOwn(brandNames, text)) return brandNames[text] as CardBrand;
   return brandNames[text.toLowerCase().replaceAll(/[\s_-]/g, '')] ?? 'unknown';
 }
