@@ -473,6 +473,42 @@ describe('SqliteJournal semantics beyond the contract (the same as the in-memory
     await journal.close();
   });
 
+  test('each put checks its condition as it writes: records written before the first conflict are rolled back, later conflicts are not reported', async () => {
+    const journal = await openJournal();
+    await journal.write({
+      puts: [
+        { collection: 'payments', key: 'taken', value: '"old"', index: 'kept', expectedVersion: 0 },
+        { collection: 'payments', key: 'updated', value: '"old"', expectedVersion: 0 },
+      ],
+    });
+    // One group. First batch: `fresh` is inserted before `taken` conflicts; `updated` and `absent` come after and are never reached.
+    // Second batch: `updated` is written, then its delete conflicts, so the savepoint rollback must undo the put.
+    const [putConflict, deleteConflict, neighbour] = await Promise.allSettled([
+      journal.write({
+        puts: [
+          { collection: 'payments', key: 'fresh', value: '{}', expectedVersion: 0 },
+          { collection: 'payments', key: 'taken', value: '"new"', expectedVersion: 0 },
+          { collection: 'payments', key: 'updated', value: '"new"', expectedVersion: 1 },
+          { collection: 'payments', key: 'absent', value: '{}', expectedVersion: 3 },
+        ],
+        outbox: [message],
+      }),
+      journal.write({
+        puts: [{ collection: 'payments', key: 'updated', value: '"new"', expectedVersion: 1 }],
+        deletes: [{ collection: 'payments', key: 'taken', expectedVersion: 0 }],
+      }),
+      journal.write({ puts: [{ collection: 'payments', key: 'neighbour', value: '{}', expectedVersion: 0 }] }),
+    ]);
+    expect(putConflict).toMatchObject({ status: 'rejected', reason: { key: 'taken', expectedVersion: 0, actualVersion: 1 } });
+    expect(deleteConflict).toMatchObject({ status: 'rejected', reason: { key: 'taken', expectedVersion: 0, actualVersion: 1 } });
+    expect(neighbour).toMatchObject({ status: 'fulfilled', value: { records: [{ key: 'neighbour', version: 1 }] } });
+    expect(await journal.get('payments', 'fresh')).toBeUndefined();
+    expect(await journal.get('payments', 'taken')).toMatchObject({ value: '"old"', version: 1, index: 'kept' });
+    expect(await journal.get('payments', 'updated')).toMatchObject({ value: '"old"', version: 1 });
+    expect(await journal.pendingOutboxCount()).toBe(0);
+    await journal.close();
+  });
+
   test('claim, claimOutbox and list validate limit and leaseMs; releaseOutbox validates availableAt', async () => {
     const journal = await openJournal();
     for (const limit of [0, 10_001, 2.5]) {

@@ -93,9 +93,10 @@ export interface GroupCommitStatistics {
  *   event loop (`setImmediate`) every queued batch is committed in ONE `BEGIN IMMEDIATE`
  *   transaction, each batch in its own `SAVEPOINT`, so concurrent writers share one commit and one
  *   fsync. Each caller's promise settles only after that shared commit.
- * - Atomicity and compare-and-set: each batch checks every expected version before applying
- *   anything; a conflict rolls the batch back to its savepoint and rejects it with
- *   `VersionConflictError` naming the first conflicting record (puts, then deletes), while the other
+ * - Atomicity and compare-and-set: each put and delete checks its expected version in the statement
+ *   that writes it (insert-only for `0`), in order, puts then deletes; a batch names each record once,
+ *   so the first conflict met is the first conflicting record. A conflict rolls the batch back to its
+ *   savepoint and rejects it with `VersionConflictError` naming that record, while the other
  *   batches of the group commit. Batches apply in call order, so the outcome is the one of writing
  *   them one after the other. A failure of the group itself (`JOURNAL_BUSY`, a disk error) commits
  *   nothing and rejects every batch of the group with it.

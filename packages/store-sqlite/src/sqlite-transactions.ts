@@ -12,6 +12,9 @@ import type Database from 'better-sqlite3';
 import { messageFromRow, recordFromRow } from './sqlite-rows.js';
 import type { OutboxRow, RecordRow, SqliteStatements } from './sqlite-statements.js';
 
+/** The outbox sequences of a batch without messages, shared: it is frozen. */
+const emptySequences: readonly number[] = Object.freeze([]);
+
 /** What `claimRecords` needs, already validated. */
 export interface RecordClaimRequest {
   /** Collection to claim from. */
@@ -75,36 +78,82 @@ export interface SqliteTransactions {
  * waited for another process's lock still gets its full lease.
  */
 export function createSqliteTransactions(database: Database.Database, statements: SqliteStatements, clock: ClockV1): SqliteTransactions {
-  /** Throws `VersionConflictError` unless the record is at the expected version (absent for 0). */
-  function assertVersionMatches(operation: JournalPut | JournalDelete): void {
-    const expected = operation.expectedVersion;
-    if (expected === 'any') return;
-    const actual = statements.selectVersion.get(operation.collection, operation.key);
-    if (expected === 0 ? actual === undefined : actual === expected) return;
-    throw new VersionConflictError({ collection: operation.collection, key: operation.key, expectedVersion: expected, actualVersion: actual });
+  /** The conflict of `operation`, with the version the record has now (`undefined` when absent). */
+  function versionConflict(operation: JournalPut | JournalDelete, expectedVersion: number): VersionConflictError {
+    const actualVersion = statements.selectVersion.get(operation.collection, operation.key);
+    return new VersionConflictError({ collection: operation.collection, key: operation.key, expectedVersion, actualVersion });
   }
 
   /**
-   * Checks every compare-and-set condition (puts, then deletes) before changing anything, then
-   * applies puts, deletes and outbox messages. A thrown conflict rolls the transaction back (or,
-   * called inside `writeGroup`, rolls back to the batch's savepoint).
+   * Writes one record in ONE statement chosen by its condition: insert-only for `0`, update at that
+   * version for `n`, upsert for `'any'`. Returns the new version.
+   * @throws VersionConflictError when the condition does not hold (nothing of this record written).
+   */
+  function applyPut(put: JournalPut, index: string | null, now: number): number {
+    const expected = put.expectedVersion;
+    if (expected === 'any') return statements.upsertRecord.get(put.collection, put.key, put.value, index, now) as number;
+    const written =
+      expected === 0
+        ? statements.insertNewRecord.run(put.collection, put.key, put.value, index, now).changes
+        : statements.updateRecordAtVersion.run(put.value, index, now, put.collection, put.key, expected).changes;
+    if (written === 0) throw versionConflict(put, expected);
+    return expected + 1;
+  }
+
+  /**
+   * Deletes one record when its condition holds (absent for `0`: nothing to delete).
+   * @throws VersionConflictError when it does not.
+   */
+  function applyDelete(deletion: JournalDelete): void {
+    const expected = deletion.expectedVersion;
+    if (expected === 'any') {
+      statements.deleteRecord.run(deletion.collection, deletion.key);
+      return;
+    }
+    if (expected === 0) {
+      if (statements.selectVersion.get(deletion.collection, deletion.key) === undefined) return;
+    } else if (statements.deleteRecordAtVersion.run(deletion.collection, deletion.key, expected).changes === 1) {
+      return;
+    }
+    throw versionConflict(deletion, expected);
+  }
+
+  /**
+   * Applies puts (in order), deletes and outbox messages, each put and delete checking its own
+   * compare-and-set condition in the statement that writes it. A batch names each record once
+   * (`assertBatchShape`), so applying an earlier operation never changes the version a later one
+   * sees: the first conflict met is the first conflicting record in the documented order (puts,
+   * then deletes), exactly as if every version had been checked first. The thrown conflict rolls
+   * the transaction back (or, called inside `writeGroup`, rolls back to the batch's savepoint), so
+   * nothing of the batch stays.
    */
   const writeBatch = database.transaction(
     (puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]): JournalWriteResult => {
-      for (const operation of puts) assertVersionMatches(operation);
-      for (const operation of deletes) assertVersionMatches(operation);
       const now = clock.now();
-      const records = puts.map((put): JournalRecord => {
-        const index = put.index ?? undefined;
-        const version = statements.upsertRecord.get(put.collection, put.key, put.value, index ?? null, now) as number;
-        return Object.freeze({ collection: put.collection, key: put.key, version, value: put.value, index, updatedAt: now, lease: undefined });
-      });
-      for (const deletion of deletes) statements.deleteRecord.run(deletion.collection, deletion.key);
-      const outboxSequences = outbox.map(
-        (message) =>
-          statements.insertMessage.get(message.topic, message.orderingKey, message.deduplicationId, message.payload, now, now) ??
-          (statements.selectSequenceByDeduplicationId.get(message.deduplicationId) as number),
-      );
+      const records = new Array<JournalRecord>(puts.length);
+      for (let position = 0; position < puts.length; position += 1) {
+        const put = puts[position] as JournalPut;
+        const index = put.index;
+        const version = applyPut(put, index ?? null, now);
+        records[position] = Object.freeze({
+          collection: put.collection,
+          key: put.key,
+          version,
+          value: put.value,
+          index: index ?? undefined,
+          updatedAt: now,
+          lease: undefined,
+        });
+      }
+      for (const deletion of deletes) applyDelete(deletion);
+      const outboxSequences =
+        outbox.length === 0
+          ? emptySequences
+          : outbox.map(
+              (message) =>
+                statements.insertMessage.get(message.topic, message.orderingKey, message.deduplicationId, message.payload, now, now) ??
+                (statements.selectSequenceByDeduplicationId.get(message.deduplicationId) as number),
+            );
       return Object.freeze({ records: Object.freeze(records), outboxSequences: Object.freeze(outboxSequences) });
     },
   );
