@@ -23,6 +23,7 @@ import { createRedisSessionStore } from '@paymigrate/store-redis';
 import { createSqliteJournal } from '@paymigrate/store-sqlite';
 import { createSeededRandom, startMemcachedServer, startRedisServer } from '@paymigrate/testkit';
 import { type Benchmark, formatRate, median } from './support/benchmark.js';
+import { forEachConcurrently, shopperSession } from './support/shopper-sessions.js';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -38,34 +39,7 @@ function sessionValue(index: number): string {
       updatedAt: 1_767_000_000_000 + index,
     });
   }
-  return serializeSession({
-    schemaVersion: 2,
-    customerId: `customer-${index}`,
-    cart: {
-      currency: 'EUR',
-      lines: Array.from({ length: lines }, (_, line) => ({
-        sku: `SKU-${(index + line) % 997}`,
-        quantity: 1 + line,
-        unitPrice: { minorUnits: '1990', currency: 'EUR' },
-        title: 'Organic cotton T-shirt',
-      })),
-    },
-    preferences: { language: 'fr', currencyDisplay: 'symbol' },
-    updatedAt: 1_767_000_000_000 + index,
-  });
-}
-
-async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next;
-        next += 1;
-        await work(items[index] as Item, index);
-      }
-    }),
-  );
+  return shopperSession(index, 'fr');
 }
 
 /** How the controller reaches the stores. */

@@ -5,40 +5,13 @@
 import { createLogger, createMigratingSessionStore, createSessionMigrationController, type JournalV1, parseSession, serializeSession, type SessionMigrationReport } from '@paymigrate/core';
 import { createMemcachedSessionStore } from '@paymigrate/store-memcached';
 import { createRedisSessionStore } from '@paymigrate/store-redis';
+import { forEachConcurrently, shopperSession } from '../shopper-sessions.js';
 
 const silent = createLogger({ level: 'silent' });
 
 /** A shopper's session with a cart of one to four lines. */
 function sessionValue(index: number): string {
-  return serializeSession({
-    schemaVersion: 2,
-    customerId: `customer-${index}`,
-    cart: {
-      currency: 'EUR',
-      lines: Array.from({ length: 1 + (index % 4) }, (_, line) => ({
-        sku: `SKU-${(index + line) % 997}`,
-        quantity: 1 + line,
-        unitPrice: { minorUnits: '1990', currency: 'EUR' },
-        title: 'Organic cotton T-shirt',
-      })),
-    },
-    preferences: { language: 'en', currencyDisplay: 'symbol' },
-    updatedAt: 1_767_000_000_000 + index,
-  });
-}
-
-/** Runs `work` over `items` with `concurrency` at a time. */
-async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next;
-        next += 1;
-        await work(items[index] as Item, index);
-      }
-    }),
-  );
+  return shopperSession(index, 'en');
 }
 
 /** What the session move did. */
