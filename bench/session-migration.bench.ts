@@ -21,7 +21,7 @@ import type { JournalV1 } from '@paymigrate/core';
 import { createMemcachedSessionStore } from '@paymigrate/store-memcached';
 import { createRedisSessionStore } from '@paymigrate/store-redis';
 import { createSqliteJournal } from '@paymigrate/store-sqlite';
-import { createSeededRandom, startMemcachedServer, startRedisServer } from '@paymigrate/testkit';
+import { createSeededRandom, singleKeySessionStore, startMemcachedServer, startRedisServer } from '@paymigrate/testkit';
 import { type Benchmark, formatRate, median } from './support/benchmark.js';
 import { forEachConcurrently, shopperSession } from './support/shopper-sessions.js';
 
@@ -60,21 +60,6 @@ interface RunResult {
   readonly copyCpuSeconds: number;
 }
 
-/** The store with only its single-key members: the batch helpers fall back to one call per key. */
-function singleKeyOnly(store: SessionStoreV1): SessionStoreV1 {
-  return {
-    specificationVersion: store.specificationVersion,
-    name: store.name,
-    capabilities: store.capabilities,
-    get: (key) => store.get(key),
-    set: (key, value, options) => store.set(key, value, options),
-    compareAndSet: (key, value, options) => store.compareAndSet(key, value, options),
-    delete: (key) => store.delete(key),
-    enumerate: (options) => store.enumerate(options),
-    close: () => store.close(),
-  };
-}
-
 interface RunInput {
   readonly path: CopyPath;
   readonly keys: readonly string[];
@@ -102,8 +87,8 @@ const writerCount = 16;
 /** One migration with live writers, then every session read back from the target. */
 async function migrateWithLiveWriters(input: RunInput): Promise<RunResult> {
   const { path, keys, journal, migrationId } = input;
-  const source = path === 'batched' ? input.source : singleKeyOnly(input.source);
-  const target = path === 'batched' ? input.target : singleKeyOnly(input.target);
+  const source = path === 'batched' ? input.source : singleKeySessionStore(input.source);
+  const target = path === 'batched' ? input.target : singleKeySessionStore(input.target);
   const controller = createSessionMigrationController({
     source,
     target,

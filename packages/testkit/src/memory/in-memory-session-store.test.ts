@@ -16,6 +16,7 @@ import {
   sessionStoreTtlSuite,
 } from '../contracts/session-store-contract.js';
 import { InMemorySessionStore } from './in-memory-session-store.js';
+import { singleKeySessionStore } from './single-key-session-store.js';
 import { ManualClock } from './manual-clock.js';
 
 describe('InMemorySessionStore on a manual clock', () => {
@@ -40,26 +41,11 @@ describe('InMemorySessionStore on the system clock, sharing one store', () => {
   });
 });
 
-/** The store with only the members v1 had before the optional batch ones: what an older adapter offers. */
-function withoutBatchMembers(store: InMemorySessionStore): SessionStoreV1 {
-  return {
-    specificationVersion: store.specificationVersion,
-    name: store.name,
-    capabilities: store.capabilities,
-    get: (key) => store.get(key),
-    set: (key, value, options) => store.set(key, value, options),
-    compareAndSet: (key, value, options) => store.compareAndSet(key, value, options),
-    delete: (key) => store.delete(key),
-    enumerate: (options) => store.enumerate(options),
-    close: () => store.close(),
-  };
-}
-
 describe('a store without getMany and compareAndSetMany (the batch helpers fall back to single-key calls)', () => {
   const clock = new ManualClock();
   sessionStoreContract({
     test,
-    create: () => withoutBatchMembers(new InMemorySessionStore({ clock })),
+    create: () => singleKeySessionStore(new InMemorySessionStore({ clock })),
     destroy: (store) => store.close(),
     options: { ttlWait: (seconds) => clock.advance(seconds * 1_000), now: () => clock.now() },
   });

@@ -2,6 +2,7 @@ export { InMemoryJournal, type InMemoryJournalOptions } from './in-memory-journa
 export { InMemoryKeyProvider } from './in-memory-key-provider.js';
 export { InMemorySessionStore, type InMemorySessionStoreOptions } from './in-memory-session-store.js';
 export { ManualClock } from './manual-clock.js';
+export { singleKeySessionStore } from './single-key-session-store.js';
 export {
   InMemoryPaymentGateway,
   inMemoryDefaultCapabilities,
