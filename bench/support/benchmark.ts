@@ -64,8 +64,10 @@ export function median(values: readonly number[]): number {
 
 /** Formats milliseconds with a sensible precision. */
 export function formatMilliseconds(milliseconds: number): string {
-  if (milliseconds < 0.01) return `${(milliseconds * 1000).toFixed(2)} µs`;
-  if (milliseconds < 10) return `${milliseconds.toFixed(2)} ms`;
+  // By magnitude: an added latency can be negative (the framework's run was faster than the baseline's).
+  const magnitude = Math.abs(milliseconds);
+  if (magnitude < 0.01) return `${(milliseconds * 1000).toFixed(2)} µs`;
+  if (magnitude < 10) return `${milliseconds.toFixed(2)} ms`;
   return `${milliseconds.toFixed(0)} ms`;
 }
 
