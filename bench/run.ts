@@ -38,7 +38,8 @@ async function main(): Promise<void> {
       name,
       ...result,
       machine: describeMachine(),
-      command: `npm run bench -- ${name}${quick ? ' --quick' : ''}`,
+      // The options a benchmark read from the command line (bfcm's --rate=..., --duration=...) are part of what was run.
+      command: ['npm run bench --', name, ...argumentsList.filter((argument) => argument.startsWith('--'))].join(' '),
       date: new Date().toISOString(),
       durationSeconds: Math.round((performance.now() - started) / 100) / 10,
     };
