@@ -23,8 +23,15 @@ export class CheckoutRouter implements ProviderSelector {
     return selection;
   }
 
-  /** The Transaction State Manager's question: the checkout's decision. */
+  /**
+   * The Transaction State Manager's question: the checkout's decision. The TSM asks once per new
+   * payment and journals the answer with its intent, so the decision is handed over and forgotten
+   * here (a long run must not keep every checkout it ever began).
+   */
   async select(request: ProviderSelectionRequest): Promise<ProviderSelection> {
-    return this.#pinned.get(request.paymentId) ?? this.#selector.select(request);
+    const pinned = this.#pinned.get(request.paymentId);
+    if (pinned === undefined) return this.#selector.select(request);
+    this.#pinned.delete(request.paymentId);
+    return pinned;
   }
 }
