@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalTransitionError } from '../errors/illegal-transition-error.js';
+import { itMatchesTransitionTable, parseTransitionTable, thrownBy } from '../state-machine/__fixtures__/transition-table.js';
+import { type IllegalTransitionError } from '../errors/illegal-transition-error.js';
 import { CurrencyMismatchError, InvalidMoneyError } from '../errors/money-errors.js';
 import { Money } from '../money/money.js';
 import { paymentStateFromAmounts, paymentStateMachine, paymentStates, type PaymentState } from './payment-state.js';
@@ -24,27 +25,7 @@ failed                .  .  .  .  .  .  .  .  .  .  .
 unknown               .  .  X  X  X  X  X  X  X  X  .
 `;
 
-function parseTable(table: string): Map<string, Set<string>> {
-  const rows = new Map<string, Set<string>>();
-  for (const line of table.trim().split('\n')) {
-    const [from = '', ...cells] = line.trim().split(/\s+/);
-    expect(cells, `row ${from}`).toHaveLength(paymentStates.length);
-    rows.set(from, new Set(paymentStates.filter((_state, index) => cells[index] === 'X')));
-  }
-  return rows;
-}
-
-const expected = parseTable(expectedTable);
-
-/** Runs `action`, expecting it to throw, and returns what it threw. */
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to throw');
-}
+const expected = parseTransitionTable(expectedTable, paymentStates);
 
 const pairs = paymentStates.flatMap((from) => paymentStates.map((to) => [from, to] as const));
 
@@ -59,22 +40,7 @@ describe('paymentStateMachine', () => {
     expect(pairs).toHaveLength(121);
   });
 
-  it.each(pairs)('%s -> %s matches the table', (from, to) => {
-    const allowed = expected.get(from)?.has(to) ?? false;
-    expect(paymentStateMachine.canTransition(from, to)).toBe(allowed);
-    if (allowed) {
-      expect(() => paymentStateMachine.assertTransition(from, to, 'pay_123')).not.toThrow();
-    } else {
-      const error = thrownBy(() => paymentStateMachine.assertTransition(from, to, 'pay_123'));
-      expect(IllegalTransitionError.isInstance(error)).toBe(true);
-      const illegal = error as IllegalTransitionError;
-      expect(illegal.machine).toBe('payment');
-      expect(illegal.entityId).toBe('pay_123');
-      expect(illegal.from).toBe(from);
-      expect(illegal.to).toBe(to);
-      expect([...illegal.allowed].sort()).toEqual([...(expected.get(from) ?? [])].sort());
-    }
-  });
+  itMatchesTransitionTable(paymentStateMachine, expected, 'pay_123');
 
   it.each(['refunded', 'voided', 'failed'] as const)('%s is terminal', (state) => {
     expect(paymentStateMachine.isTerminal(state)).toBe(true);
