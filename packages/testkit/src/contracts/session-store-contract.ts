@@ -320,22 +320,24 @@ export const sessionStoreConcurrencySuite: ContractSuite<SessionStoreV1, Session
       expect(results.filter((result) => result.ok)).toHaveLength(1);
     }));
 
-  test('twenty writers incrementing a counter with retries lose no update', () =>
+  test('200 writers incrementing 10 counters with retries lose no update (and do collide)', () =>
     withStore(context, async (store, key) => {
-      await store.set(key('counter'), '0', { ttlSeconds: 300 });
-      const increment = async (): Promise<void> => {
+      const counters = Array.from({ length: 10 }, (_, position) => key(`counter:${position}`));
+      await Promise.all(counters.map((counter) => store.set(counter, '0', { ttlSeconds: 300 })));
+      let conflicts = 0;
+      const increment = async (counter: string): Promise<void> => {
         for (;;) {
-          const current = (await store.get(key('counter'))) as SessionEntry;
+          const current = (await store.get(counter)) as SessionEntry;
           expect(current, 'the counter vanished').toBeDefined();
-          const result = await store.compareAndSet(key('counter'), String(Number(current.value) + 1), {
-            ttlSeconds: 300,
-            expectedVersion: current.version,
-          });
+          const result = await store.compareAndSet(counter, String(Number(current.value) + 1), { ttlSeconds: 300, expectedVersion: current.version });
           if (result.ok) return;
+          conflicts += 1;
         }
       };
-      await Promise.all(Array.from({ length: 20 }, increment));
-      expect((await store.get(key('counter')))?.value).toBe('20');
+      await Promise.all(Array.from({ length: 200 }, (_, writer) => increment(counters[writer % counters.length] as string)));
+      for (const counter of counters) expect((await store.get(counter))?.value, counter).toBe('20');
+      // Without a collision the test would prove nothing about compare-and-set.
+      expect(conflicts).toBeGreaterThan(0);
     }));
 };
 
