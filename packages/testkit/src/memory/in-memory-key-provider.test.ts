@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type KeyProviderV1, PaymigrateError, type WrappedKey } from '@paymigrate/core';
 import { describe, expect, test } from 'vitest';
-import type { ContractSuite, ContractTest } from '../contracts/contract-suite.js';
+import { failingCases } from '../contracts/__fixtures__/failing-cases.js';
 import {
   keyProviderContract,
-  type KeyProviderContractOptions,
   keyProviderRotationSuite,
   keyProviderTamperingSuite,
   keyProviderWrappingSuite,
@@ -154,28 +153,6 @@ describe('InMemoryKeyProvider keyring', () => {
     await expect(second.unwrapKey(wrapped)).rejects.toMatchObject({ code: 'KEY_UNKNOWN' });
   });
 });
-
-/** Runs every case a suite registers against `create` and returns the names of the cases that failed. */
-async function failingCases(
-  suite: ContractSuite<KeyProviderV1, KeyProviderContractOptions>,
-  create: () => KeyProviderV1,
-  options: KeyProviderContractOptions,
-): Promise<string[]> {
-  const cases: [string, () => unknown][] = [];
-  const recorder = ((name: string, body: () => unknown) => {
-    cases.push([name, body]);
-  }) as unknown as ContractTest;
-  suite({ test: recorder, create, options });
-  const failed: string[] = [];
-  for (const [name, body] of cases) {
-    try {
-      await body();
-    } catch {
-      failed.push(name);
-    }
-  }
-  return failed;
-}
 
 /** Broken: "wraps" by base64-encoding the data key in clear, under any key id, of any size. */
 class PlaintextKeyProvider implements KeyProviderV1 {

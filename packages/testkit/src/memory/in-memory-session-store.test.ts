@@ -3,11 +3,10 @@ import {
   type SessionCompareAndSetResult,
   type SessionEntry,
   type SessionStoreCapabilities,
-  type SessionStoreV1,
   type SessionWriteOptions,
 } from '@paymigrate/core';
 import { describe, expect, test } from 'vitest';
-import type { ContractSuite, ContractTest } from '../contracts/contract-suite.js';
+import { failingCases } from '../contracts/__fixtures__/failing-cases.js';
 import {
   sessionStoreCompareAndSetSuite,
   sessionStoreConcurrencySuite,
@@ -204,28 +203,6 @@ describe('the session store contract on a store declaring seconds and a value li
     options: { ttlWait: (seconds) => clock.advance(seconds * 1_000) },
   });
 });
-
-/** Runs every case a suite registers against `create` and returns the names of the cases that failed. */
-async function failingCases(
-  suite: ContractSuite<SessionStoreV1, SessionStoreContractOptions>,
-  create: () => SessionStoreV1,
-  options: SessionStoreContractOptions,
-): Promise<string[]> {
-  const cases: [string, () => unknown][] = [];
-  const recorder = ((name: string, body: () => unknown) => {
-    cases.push([name, body]);
-  }) as unknown as ContractTest;
-  suite({ test: recorder, create, options });
-  const failed: string[] = [];
-  for (const [name, body] of cases) {
-    try {
-      await body();
-    } catch {
-      failed.push(name);
-    }
-  }
-  return failed;
-}
 
 /** Broken: compare-and-set writes whatever the version, and bad TTLs are rounded instead of refused. */
 class VersionBlindStore extends InMemorySessionStore {
