@@ -94,6 +94,8 @@ export function createAdyenApiClient(options: ResolvedAdyenOptions): AdyenApiCli
       const requestOptions: AdyenRequestOptions = {
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
         ...(description.idempotencyKey === undefined ? {} : { idempotencyKey: description.idempotencyKey }),
+        // https.request hands `ca` to the TLS connection even with the SDK's own agent.
+        ...(options.certificateAuthority === undefined ? {} : { ca: options.certificateAuthority }),
       };
       try {
         return await run(requestOptions);

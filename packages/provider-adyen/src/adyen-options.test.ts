@@ -83,6 +83,7 @@ describe('options', () => {
     ['environment', { environment: 'production' }],
     ['returnUrl', { returnUrl: 'not a url' }],
     ['baseUrl', { baseUrl: 'http://127.0.0.1:8080/v72' }],
+    ['certificateAuthority', { certificateAuthority: '/etc/ssl/company-ca.pem' }],
     ['timeoutMilliseconds', { timeoutMilliseconds: 0 }],
     ['ledger', { ledger: { get: () => undefined } }],
     ['capabilities', { capabilities: { brands: ['visa', 'klingon'] } }],

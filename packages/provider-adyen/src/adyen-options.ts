@@ -28,6 +28,13 @@ export interface AdyenGatewayOptions {
    */
   readonly baseUrl?: string | undefined;
   /**
+   * PEM certificate(s) the connection to Adyen (or `baseUrl`) must chain to, REPLACING the system's
+   * trust store for these calls: an egress proxy that re-signs TLS with a company CA, or a loopback
+   * TLS fake in tests. Leave it out to trust the usual public CAs.
+   * @default the system's trusted CAs
+   */
+  readonly certificateAuthority?: string | undefined;
+  /**
    * Per-request timeout. A write that times out is an `UnknownOutcomeError`.
    * @default 30000
    */
@@ -65,6 +72,8 @@ export interface ResolvedAdyenOptions {
   readonly returnUrl: string;
   /** Base URL override. */
   readonly baseUrl: string | undefined;
+  /** Trusted CA certificate(s), PEM, when set. */
+  readonly certificateAuthority: string | undefined;
   /** Per-request timeout. */
   readonly timeoutMilliseconds: number;
   /** Webhook age limit, when set. */
@@ -105,6 +114,11 @@ const optionsSchema = z.object({
     .url({ protocol: /^https$/ })
     .optional()
     .meta({ fix: 'pass an https Checkout base URL including the version, e.g. https://checkout-test.adyen.com/v72 (the Adyen SDK speaks HTTPS only)' }),
+  certificateAuthority: z
+    .string()
+    .regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/)
+    .optional()
+    .meta({ fix: 'pass the PEM text of the CA certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), not a file path, or leave it out' }),
   timeoutMilliseconds: z
     .number()
     .int()
@@ -164,6 +178,7 @@ export function resolveAdyenOptions(options: AdyenGatewayOptions): ResolvedAdyen
     liveEndpointUrlPrefix,
     returnUrl: parsed.returnUrl,
     baseUrl: parsed.baseUrl?.replace(/\/+$/, ''),
+    certificateAuthority: parsed.certificateAuthority,
     timeoutMilliseconds: parsed.timeoutMilliseconds,
     webhookMaximumAgeMilliseconds: parsed.webhookMaximumAgeMilliseconds,
     applicationName: parsed.applicationName,

@@ -1,9 +1,11 @@
 import { http, HttpResponse } from 'msw';
 import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createToyPaymentsApi, postForm, toyRoutes } from './__fixtures__/toy-payments-api.js';
 import { redactedValue } from './call-recorder.js';
 import { serveOverHttp, type LoopbackHttpServer } from './http-server.js';
+import { loopbackTlsCredentials } from './loopback-tls.js';
 
 // No msw interception in this file: every request below really travels over loopback TCP.
 const openServers: LoopbackHttpServer[] = [];
@@ -106,6 +108,27 @@ describe('serveOverHttp', () => {
     const head = await rawRequest(`${server.url}/v1/health`, { method: 'HEAD' });
     expect(head.status).toBe(404);
     expect(head.body).toBe('');
+  });
+
+  it('serves HTTPS with the loopback test certificate to a client that trusts it, and resets TLS connections too', async () => {
+    const toy = createToyPaymentsApi();
+    const server = await serve(toy.api.handlers, { rewriteOrigin: toy.api.baseUrl, tls: loopbackTlsCredentials });
+    expect(server.url).toBe(`https://127.0.0.1:${server.port}`);
+    const get = (path: string, trusted: boolean) =>
+      new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+        const outgoing = httpsRequest(`${server.url}${path}`, trusted ? { ca: loopbackTlsCredentials.certificate } : {}, (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('end', () => resolve({ status: incoming.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        outgoing.on('error', reject);
+        outgoing.end();
+      });
+    expect(await get('/v1/health', true)).toEqual({ status: 200, body: expect.any(String) as string });
+    // Nobody trusts the test certificate by default.
+    await expect(get('/v1/health', false)).rejects.toThrow(/self[- ]signed|certificate/i);
+    toy.api.faults.inject({ route: toyRoutes.health, kind: 'reset-after-apply', times: 1 });
+    await expect(get('/v1/health', true)).rejects.toThrow(/socket hang up|ECONNRESET/i);
   });
 
   it('destroys the socket for a network error', async () => {

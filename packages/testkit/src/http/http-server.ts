@@ -1,6 +1,8 @@
 import { getResponse, type RequestHandler } from 'msw';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { LoopbackTlsCredentials } from './loopback-tls.js';
 
 /** Options of {@link serveOverHttp}. */
 export interface ServeOverHttpOptions {
@@ -26,11 +28,17 @@ export interface ServeOverHttpOptions {
    * @default 65000
    */
   readonly keepAliveTimeoutMilliseconds?: number | undefined;
+  /**
+   * Serve HTTPS with these credentials (e.g. `loopbackTlsCredentials`) instead of plain HTTP, for
+   * clients that speak HTTPS only; they must trust the certificate. The URL is then `https://`.
+   * @default plain HTTP
+   */
+  readonly tls?: LoopbackTlsCredentials | undefined;
 }
 
 /** A running loopback server, returned by {@link serveOverHttp}. */
 export interface LoopbackHttpServer {
-  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`), without a trailing slash. */
   readonly url: string;
   /** The port actually bound. */
   readonly port: number;
@@ -67,7 +75,8 @@ const computedResponseHeaders: ReadonlySet<string> = new Set([
  * this serves several times more, more still from a child process with a keep-alive client agent.
  *
  * Each request is turned into a Fetch `Request` and resolved with msw's `getResponse`. No match
- * answers 404 JSON `{ error: { message } }`; a network-error answer destroys the socket; a handler
+ * answers 404 JSON `{ error: { message } }`; a network-error answer destroys the socket (the client
+ * sees a real connection reset after it sent the request, as from a provider that drops it); a handler
  * that throws answers 500 JSON. When the client disconnects, the request's `AbortSignal` fires.
  *
  * @param handlers msw request handlers, matched in order.
@@ -86,9 +95,10 @@ export async function serveOverHttp(
   const rewriteOrigin = options.rewriteOrigin === undefined ? undefined : new URL(options.rewriteOrigin).origin;
   let localOrigin = '';
 
-  const server = createServer((incoming, outgoing) => {
+  const onRequest = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     void answer(handlerList, rewriteOrigin ?? localOrigin, incoming, outgoing);
-  });
+  };
+  const server = options.tls === undefined ? createServer(onRequest) : createTlsServer({ key: options.tls.key, cert: options.tls.certificate }, onRequest);
   server.keepAliveTimeout = options.keepAliveTimeoutMilliseconds ?? 65_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -99,7 +109,7 @@ export async function serveOverHttp(
     });
   });
   const { port } = server.address() as AddressInfo;
-  localOrigin = `http://${host}:${port}`;
+  localOrigin = `${options.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
 
   let closing: Promise<void> | undefined;
   return {

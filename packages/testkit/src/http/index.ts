@@ -43,6 +43,7 @@ export {
   type TimeoutAfterApplyFault,
 } from './fault-injection.js';
 export { serveOverHttp, type LoopbackHttpServer, type ServeOverHttpOptions } from './http-server.js';
+export { loopbackTlsCredentials, type LoopbackTlsCredentials } from './loopback-tls.js';
 export { createSeededRandom, type SeededRandom } from './seeded-random.js';
 export {
   trafficDumpDirectory,
