@@ -114,21 +114,24 @@ describe('an authorization timeout during cutover where the provider applied it'
     expect((await world.invariants()).violations).toEqual([]);
   });
 
-  // KNOWN DEFECT (test fidelity, documented in the report): msw reports every dropped connection as a
-  // bare "Network error", before or after the fake applied the request, and the Adyen adapter reads
-  // that message as "nothing was sent" (PROVIDER_UNAVAILABLE). A `reset-after-apply` on an Adyen
-  // authorization therefore fails the payment with `retryElsewhere: true` while Adyen holds the
-  // authorization. Over real sockets the reset is ECONNRESET (an unknown outcome, resolved correctly),
-  // and the Adyen SDK speaks HTTPS only, so no loopback test can show it. `it.fails` keeps the
-  // expected behaviour on record: it turns red once the adapter (or the fake) tells the two apart.
-  it.fails('on the new provider, a connection reset after Adyen applied the authorization is resolved, not failed over (msw fidelity gap)', async () => {
-    world = await createZeroLossWorld(server, { seed: 24, providerTimeoutMs: timeoutMs });
+  // Over real TLS sockets (msw reports every dropped connection as a bare "Network error", which
+  // the adapters must read as "never sent"): the reset comes after the request left, an unknown
+  // outcome, resolved at Adyen and never sent to Stripe.
+  it('on the new provider, a connection reset after Adyen applied the authorization is resolved, not failed over', async () => {
+    world = await createZeroLossWorld(server, { seed: 24, providerTimeoutMs: timeoutMs, adyenOverTls: true });
     await world.prepareCutover();
     await world.cutover();
     world.adyen.api.faults.inject({ kind: 'reset-after-apply', route: adyenFakeRoutes.payments, times: 1, when: aboutOrder('pay_reset') });
     const outcome = await world.checkout({ paymentId: 'pay_reset' });
     await world.recoverAll();
     expect((await world.invariants()).violations).toEqual([]);
-    expect(outcome.authorization).toMatchObject({ status: 'succeeded', retryElsewhere: false });
+    expect(outcome.begunOn).toBe(newProvider);
+    expect(outcome.authorization).toMatchObject({ status: 'succeeded', retryElsewhere: false, intent: { mayHaveExecuted: true } });
+    expect(world.adyen.api.callsTo(adyenFakeRoutes.payments).filter((call) => call.requestBody.includes('order-pay_reset')).map((call) => call.fault)).toEqual([
+      'reset-after-apply',
+      undefined,
+    ]);
+    expect(world.adyen.payments().filter((payment) => payment.merchantReference === 'order-pay_reset')).toHaveLength(1);
+    expect(requestsAbout(world.stripe.api.calls, 'pay_reset')).toEqual([]);
   });
 });

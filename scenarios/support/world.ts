@@ -27,7 +27,18 @@ import {
 import { type AdyenGateway, createAdyenGateway } from '@paymigrate/provider-adyen';
 import { createStripeGateway } from '@paymigrate/provider-stripe';
 import { createSqliteJournal, type SqliteJournal } from '@paymigrate/store-sqlite';
-import { type AdyenFake, adyenTestTokens, createAdyenFake, createStripeFake, type StripeFake } from '@paymigrate/testkit';
+import {
+  type AdyenFake,
+  adyenFakeDefaults,
+  adyenTestTokens,
+  createAdyenFake,
+  createStripeFake,
+  type LoopbackHttpServer,
+  loopbackTlsCredentials,
+  serveOverHttp,
+  type StripeFake,
+} from '@paymigrate/testkit';
+import { http, passthrough } from 'msw';
 import type { SetupServer } from 'msw/node';
 import { CheckoutRouter } from './checkout-router.js';
 import { checkInvariants, type CheckInvariantsOptions, type InvariantReport } from './invariants.js';
@@ -71,6 +82,12 @@ export interface ZeroLossWorldOptions {
   readonly providerTimeoutMs?: number | undefined;
   /** Extra Transaction State Manager options. */
   readonly transactions?: Partial<Omit<TransactionStateManagerOptions, 'journal' | 'gateways' | 'selectProvider'>> | undefined;
+  /**
+   * Serve the Adyen fake over real TLS sockets on loopback (the Adyen SDK speaks HTTPS only)
+   * instead of through msw, so a dropped connection is a real reset after the request was sent.
+   * @default false
+   */
+  readonly adyenOverTls?: boolean | undefined;
 }
 
 /** Everything a scenario works with. */
@@ -141,7 +158,15 @@ export async function createZeroLossWorld(server: SetupServer, options: ZeroLoss
   await journal.open();
   const stripe = createStripeFake({ seed });
   const adyen = createAdyenFake({ seed });
-  server.resetHandlers(...stripe.handlers, ...adyen.handlers);
+  let adyenServer: LoopbackHttpServer | undefined;
+  if (options.adyenOverTls === true) {
+    adyenServer = await serveOverHttp(adyen.handlers, { rewriteOrigin: new URL(adyenFakeDefaults.baseUrl).origin, tls: loopbackTlsCredentials });
+    // msw would otherwise refuse the loopback request as unhandled: it goes out on a real socket.
+    server.resetHandlers(...stripe.handlers, http.all(`${adyenServer.url}/*`, () => passthrough()));
+  } else {
+    server.resetHandlers(...stripe.handlers, ...adyen.handlers);
+  }
+  const adyenEndpoint = adyenServer === undefined ? {} : { baseUrl: `${adyenServer.url}/v72`, certificateAuthority: loopbackTlsCredentials.certificate };
   const gateways = {
     stripe: createStripeGateway({ apiKey: 'sk_test_paymigrate_zero_loss', webhookSecret: stripe.webhookSecret, timeoutMilliseconds }),
     adyen: createAdyenGateway({
@@ -152,6 +177,7 @@ export async function createZeroLossWorld(server: SetupServer, options: ZeroLoss
       returnUrl: 'https://shop.example/checkout/return',
       timeoutMilliseconds,
       environmentVariables: {},
+      ...adyenEndpoint,
     }),
   };
   const logger = silentLogger();
@@ -282,6 +308,7 @@ export async function createZeroLossWorld(server: SetupServer, options: ZeroLoss
     },
     async close() {
       await journal.close();
+      await adyenServer?.close();
       rmSync(directory, { recursive: true, force: true });
     },
   };
