@@ -1,14 +1,13 @@
-import type { CheckoutAPI, Client } from '@adyen/api-library';
+import type { CheckoutAPI } from '@adyen/api-library';
 import { ProviderUnavailableError } from '@paymigrate/core';
 import { adyenProviderName, normalizeAdyenError } from './adyen-error.js';
 import { adyenLibrary } from './adyen-library.js';
+import { type AdyenTransport, createAdyenAgent, createKeepAliveTransport } from './adyen-keep-alive-transport.js';
 import type { ResolvedAdyenOptions } from './adyen-options.js';
 
 /** The SDK's request options (`IRequest.Options`): https request options plus `idempotencyKey`. */
 export type AdyenRequestOptions = NonNullable<Parameters<CheckoutAPI['PaymentsApi']['payments']>[1]>;
 
-/** The SDK's pluggable transport (`ClientInterface`), as `Client` accepts it. */
-type AdyenTransport = NonNullable<ConstructorParameters<typeof Client>[1]>;
 
 /** What one call to Adyen is, for the request options and for error messages. */
 export interface AdyenCallDescription {
@@ -77,7 +76,12 @@ export function createAdyenApiClient(options: ResolvedAdyenOptions): AdyenApiCli
     applicationName: options.applicationName,
     enable308Redirect: false,
   });
-  const client = options.baseUrl === undefined ? new adyenLibrary.Client(config) : new adyenLibrary.Client(config, createBaseUrlTransport(options.baseUrl));
+  const libraryTransport = new adyenLibrary.HttpURLConnectionClient();
+  const transport = createKeepAliveTransport(
+    createAdyenAgent({ certificateAuthority: options.certificateAuthority }),
+    options.baseUrl === undefined ? libraryTransport : createBaseUrlTransport(options.baseUrl, libraryTransport),
+  );
+  const client = new adyenLibrary.Client(config, transport);
   const checkout = new adyenLibrary.CheckoutAPI(client);
   return {
     payments: checkout.PaymentsApi,
@@ -94,8 +98,6 @@ export function createAdyenApiClient(options: ResolvedAdyenOptions): AdyenApiCli
       const requestOptions: AdyenRequestOptions = {
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
         ...(description.idempotencyKey === undefined ? {} : { idempotencyKey: description.idempotencyKey }),
-        // https.request hands `ca` to the TLS connection even with the SDK's own agent.
-        ...(options.certificateAuthority === undefined ? {} : { ca: options.certificateAuthority }),
       };
       try {
         return await run(requestOptions);

@@ -54,6 +54,17 @@ describe('Adyen over TLS loopback', () => {
     expect(fake.api.callsTo(adyenFakeRoutes.payments)[0]?.url).toBe(`${adyenFakeDefaults.baseUrl}/payments`);
   });
 
+  test('calls one after another share one kept-alive TLS connection (the library alone would open one per call)', async () => {
+    const { server, gateway } = await loopbackAdyen();
+    for (let index = 0; index < 5; index += 1) {
+      expect((await gateway.authorize(authorization(`order-tls-keep-${index}`))).state).toBe('authorized');
+    }
+    expect(server.connectionsAccepted()).toBe(1);
+    // Concurrent calls open connections side by side, then reuse them.
+    await Promise.all(Array.from({ length: 4 }, (_, index) => gateway.authorize(authorization(`order-tls-parallel-${index}`))));
+    expect(server.connectionsAccepted()).toBeLessThanOrEqual(4);
+  });
+
   test('a connection reset after Adyen applied the authorization is an unknown outcome, and the same-key retry finds the one payment', async () => {
     const { fake, gateway } = await loopbackAdyen();
     fake.api.faults.inject({ kind: 'reset-after-apply', route: adyenFakeRoutes.payments, times: 1 });

@@ -125,6 +125,7 @@ describe('serveOverHttp', () => {
         outgoing.end();
       });
     expect(await get('/v1/health', true)).toEqual({ status: 200, body: expect.any(String) as string });
+    expect(server.connectionsAccepted()).toBe(1);
     // Nobody trusts the test certificate by default.
     await expect(get('/v1/health', false)).rejects.toThrow(/self[- ]signed|certificate/i);
     toy.api.faults.inject({ route: toyRoutes.health, kind: 'reset-after-apply', times: 1 });

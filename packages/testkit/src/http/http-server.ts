@@ -42,6 +42,8 @@ export interface LoopbackHttpServer {
   readonly url: string;
   /** The port actually bound. */
   readonly port: number;
+  /** How many TCP connections the server has accepted so far (a keep-alive client reuses one). */
+  connectionsAccepted(): number;
   /** Stops listening and ends every connection, including requests still being handled. Calling it again returns the same promise. */
   close(): Promise<void>;
 }
@@ -100,6 +102,10 @@ export async function serveOverHttp(
   };
   const server = options.tls === undefined ? createServer(onRequest) : createTlsServer({ key: options.tls.key, cert: options.tls.certificate }, onRequest);
   server.keepAliveTimeout = options.keepAliveTimeoutMilliseconds ?? 65_000;
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -115,6 +121,7 @@ export async function serveOverHttp(
   return {
     url: localOrigin,
     port,
+    connectionsAccepted: () => connections,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

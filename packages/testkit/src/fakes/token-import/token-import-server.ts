@@ -27,12 +27,17 @@ export async function serveTokenImportFake(fake: TokenImportFake, options: { rea
     });
   });
   server.keepAliveTimeout = 65_000;
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    connectionsAccepted: () => connections,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
