@@ -34,6 +34,7 @@ import {
 } from '@paypal/paypal-server-sdk';
 import { describePayPalStatus } from './map-paypal-status.js';
 import { payPalCardSummary } from './map-paypal-card.js';
+import { PayPalAuthorizationMemory, type RememberedPayPalAuthorization } from './paypal-authorization-memory.js';
 import { payPalCapabilities } from './paypal-capabilities.js';
 import { createPayPalSdk, type PayPalSdk } from './paypal-client.js';
 import { isPayPalTokenFailure, malformedPayPalAnswer, normalizePayPalError, type PayPalErrorContext, payPalProviderName } from './paypal-error.js';
@@ -96,10 +97,13 @@ class PayPalGateway implements PaymentGatewayV1 {
   readonly provider = payPalProviderName;
   readonly capabilities: PaymentGatewayCapabilities;
   readonly #options: ResolvedPayPalOptions;
+  /** Order id -> its authorization, from PayPal's own answers: spares captures and voids a read. */
+  readonly #authorizations: PayPalAuthorizationMemory;
   #sdk: PayPalSdk;
 
-  constructor(options: ResolvedPayPalOptions) {
+  constructor(options: ResolvedPayPalOptions, authorizations: PayPalAuthorizationMemory) {
     this.#options = options;
+    this.#authorizations = authorizations;
     this.capabilities = payPalCapabilities(options);
     this.#sdk = createPayPalSdk(options);
   }
@@ -145,7 +149,30 @@ class PayPalGateway implements PaymentGatewayV1 {
       throw new ResourceNotFoundError(`${operation}: an empty provider reference names no PayPal order`, { provider: payPalProviderName, resource: 'order ' });
     }
     const response = await this.#call(context, options, (sdk, requestOptions) => sdk.orders.getOrder({ id: providerReference }, requestOptions));
+    this.#authorizations.rememberOrder(response.result);
     return response.result;
+  }
+
+  /**
+   * The authorization a capture or a void acts on: remembered from an earlier answer about the order
+   * (authorize, a read), or else read from PayPal (after a restart, from another process, an order
+   * this process never saw). `describeMissing` words the refusal when the order holds none.
+   */
+  async #authorizationOf(
+    operation: string,
+    providerReference: string,
+    options: CallOptions | undefined,
+    describeMissing: (order: Order, automaticallyCaptured: boolean) => string,
+  ): Promise<RememberedPayPalAuthorization> {
+    const remembered = this.#authorizations.recall(providerReference);
+    if (remembered !== undefined) return remembered;
+    const order = await this.#readOrder(operation, providerReference, options);
+    const { authorization, captures } = payPalOrderPayments(order);
+    if (authorization?.id === undefined) {
+      throw new InvalidRequestError(describeMissing(order, captures.length > 0), { provider: payPalProviderName, parameter: 'providerReference' });
+    }
+    const amount = this.#interpret({ operation, kind: 'read' }, () => fromPayPalAmount(authorization.amount));
+    return { authorizationId: authorization.id, amount };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -263,6 +290,7 @@ class PayPalGateway implements PaymentGatewayV1 {
       order = completed.result;
     }
     const snapshot = this.#interpret(context, () => payPalOrderSnapshot(order));
+    this.#authorizations.rememberOrder(order);
     if (snapshot.state === 'failed') {
       const { authorization, captures } = payPalOrderPayments(order);
       const code = (authorization ?? captures[0])?.processorResponse?.responseCode;
@@ -314,19 +342,11 @@ class PayPalGateway implements PaymentGatewayV1 {
     const operation = 'capture';
     this.#checkKey(operation, input.idempotencyKey);
     const wireAmount = toPayPalAmount(input.amount);
-    const order = await this.#readOrder(operation, input.providerReference, options);
-    const { authorization, captures } = payPalOrderPayments(order);
-    const readContext: PayPalErrorContext = { operation, kind: 'read' };
-    if (authorization?.id === undefined) {
-      throw new InvalidRequestError(
-        captures.length > 0
-          ? `${operation}: order ${input.providerReference} was captured when it was created (automatic capture); there is nothing left to capture.`
-          : `${operation}: order ${input.providerReference} holds no authorization (status ${order.status ?? 'unknown'}); nothing can be captured.`,
-        { provider: payPalProviderName, parameter: 'providerReference' },
-      );
-    }
-    const authorizationId = authorization.id;
-    const authorized = this.#interpret(readContext, () => fromPayPalAmount(authorization.amount));
+    const { authorizationId, amount: authorized } = await this.#authorizationOf(operation, input.providerReference, options, (order, automaticallyCaptured) =>
+      automaticallyCaptured
+        ? `${operation}: order ${input.providerReference} was captured when it was created (automatic capture); there is nothing left to capture.`
+        : `${operation}: order ${input.providerReference} holds no authorization (status ${order.status ?? 'unknown'}); nothing can be captured.`,
+    );
     if (input.amount.currency !== authorized.currency || input.amount.greaterThan(authorized)) {
       // Never a valid replay: the first request was refused the same way. Cumulative limits are PayPal's.
       throw new InvalidRequestError(`${operation}: ${input.amount.toString()} is more than the ${authorized.toString()} authorized on order ${input.providerReference}.`, {
@@ -433,18 +453,11 @@ class PayPalGateway implements PaymentGatewayV1 {
   async cancel(input: CancelInput, options?: CallOptions): Promise<PaymentOperationResult> {
     const operation = 'cancel';
     this.#checkKey(operation, input.idempotencyKey);
-    const order = await this.#readOrder(operation, input.providerReference, options);
-    const { authorization, captures } = payPalOrderPayments(order);
-    if (authorization?.id === undefined) {
-      throw new InvalidRequestError(
-        captures.length > 0
-          ? `${operation}: order ${input.providerReference} was captured when it was created; refund it instead.`
-          : `${operation}: order ${input.providerReference} holds no authorization to void (status ${order.status ?? 'unknown'}); PayPal lets unapproved orders expire.`,
-        { provider: payPalProviderName, parameter: 'providerReference' },
-      );
-    }
-    const authorizationId = authorization.id;
-    const amount = this.#interpret({ operation, kind: 'read' }, () => fromPayPalAmount(authorization.amount));
+    const { authorizationId, amount } = await this.#authorizationOf(operation, input.providerReference, options, (order, automaticallyCaptured) =>
+      automaticallyCaptured
+        ? `${operation}: order ${input.providerReference} was captured when it was created; refund it instead.`
+        : `${operation}: order ${input.providerReference} holds no authorization to void (status ${order.status ?? 'unknown'}); PayPal lets unapproved orders expire.`,
+    );
     const context: PayPalErrorContext = { operation, kind: 'write', idempotencyKey: input.idempotencyKey, resource: `authorization ${authorizationId}` };
     const response = await this.#call(context, options, (sdk, requestOptions) =>
       sdk.payments.voidPayment({ authorizationId, paypalRequestId: input.idempotencyKey, prefer: representation }, requestOptions),
@@ -538,8 +551,11 @@ class PayPalGateway implements PaymentGatewayV1 {
  * Design choices, each forced by PayPal:
  * - `paymentMethodToken` is a Vault v3 payment token id (`payment_source.card.vault_id`); PayPal
  *   processes such orders in one call, so `authorize` is one write with one `PayPal-Request-Id`.
- * - The provider reference is the order id; captures, refunds and voids read the order first to
- *   find the authorization or capture id (PayPal keeps that mapping, so nothing is stored locally).
+ * - The provider reference is the order id. Captures and voids need the order's authorization id:
+ *   the gateway remembers it from PayPal's answers (authorize, reads) in a bounded in-process
+ *   memory (the last 10,000 orders) and reads the order only for one it does not know (another
+ *   process, a restart). Refunds always read the order: which capture a refund goes to depends on
+ *   the refunds made so far, which only PayPal knows for sure.
  * - Every write sends our idempotency key as `PayPal-Request-Id`; PayPal replays by returning the
  *   latest state, and the adapter detects a key reused with other parameters itself.
  * - SDK retries are off; timeouts are per request (`timeoutMilliseconds`).
@@ -551,5 +567,5 @@ class PayPalGateway implements PaymentGatewayV1 {
  * const payment = await paypal.authorize({ idempotencyKey, merchantReference: 'order-1042-1', amount: Money.of(1999, 'EUR'), paymentMethodToken: vaultId });
  */
 export function createPayPalGateway(options: PayPalGatewayOptions = {}): PaymentGatewayV1 {
-  return new PayPalGateway(resolvePayPalOptions(options));
+  return new PayPalGateway(resolvePayPalOptions(options), new PayPalAuthorizationMemory());
 }
