@@ -11,6 +11,7 @@ import {
 import type { IntentRecord } from '../journal/intent-repository.js';
 import type { PaymentGatewayV1 } from '../ports/payment-gateway/v1/payment-gateway.js';
 import type { PaymentOperationResult, PaymentSnapshot } from '../ports/payment-gateway/v1/payment-gateway-types.js';
+import { withChanges } from './record-changes.js';
 
 /** How a provider call failed, in the terms the transaction state manager acts on. */
 export type ProviderCallFailure =
@@ -73,15 +74,15 @@ export async function sendIntent(gateway: PaymentGatewayV1, intent: IntentRecord
   try {
     switch (intent.operation) {
       case 'authorize':
-        return snapshotOutcome(await gateway.authorize({ ...intent.request, idempotencyKey }));
+        return snapshotOutcome(await gateway.authorize(withChanges(intent.request, { idempotencyKey })));
       case 'charge_stored':
-        return snapshotOutcome(await gateway.chargeStoredPaymentMethod({ ...intent.request, idempotencyKey }));
+        return snapshotOutcome(await gateway.chargeStoredPaymentMethod(withChanges(intent.request, { idempotencyKey })));
       case 'capture':
-        return { kind: 'operation', result: await gateway.capture({ ...intent.request, idempotencyKey }) };
+        return { kind: 'operation', result: await gateway.capture(withChanges(intent.request, { idempotencyKey })) };
       case 'refund':
-        return { kind: 'operation', result: await gateway.refund({ ...intent.request, idempotencyKey }) };
+        return { kind: 'operation', result: await gateway.refund(withChanges(intent.request, { idempotencyKey })) };
       case 'cancel':
-        return { kind: 'operation', result: await gateway.cancel({ ...intent.request, idempotencyKey }) };
+        return { kind: 'operation', result: await gateway.cancel(withChanges(intent.request, { idempotencyKey })) };
       case 'technical_cancel': {
         const cancelByMerchantReference = gateway.cancelByMerchantReference;
         if (cancelByMerchantReference === undefined) {
@@ -89,7 +90,7 @@ export async function sendIntent(gateway: PaymentGatewayV1, intent: IntentRecord
             new PaymigrateError('UNSUPPORTED_OPERATION', `${gateway.provider} has no technical cancel (cancelByMerchantReference); nothing was sent.`),
           );
         }
-        return { kind: 'operation', result: await cancelByMerchantReference.call(gateway, { ...intent.request, idempotencyKey }) };
+        return { kind: 'operation', result: await cancelByMerchantReference.call(gateway, withChanges(intent.request, { idempotencyKey })) };
       }
     }
   } catch (error) {

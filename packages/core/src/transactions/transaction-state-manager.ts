@@ -52,6 +52,7 @@ import {
 } from './provider-call.js';
 import { decideProviderEvent, type PaymentMessageDraft } from './provider-event-decision.js';
 import type { ProviderSelector } from './provider-selector.js';
+import { withChanges } from './record-changes.js';
 import {
   IntentLeaseLostError,
   InvalidTransactionInputError,
@@ -250,7 +251,7 @@ class TransactionEngine implements TransactionStateManager {
     const gateway = this.#gateway(selection.provider);
     const captureMethod = input.captureMethod ?? 'manual';
     return this.#create(
-      { ...input, provider: gateway.provider, routingReason: selection.reason, captureMethod },
+      withChanges(input, { provider: gateway.provider, routingReason: selection.reason, captureMethod }),
       {
         operation: 'authorize',
         request: {
@@ -273,7 +274,7 @@ class TransactionEngine implements TransactionStateManager {
     const gateway = this.#gateway(input.provider);
     const captureMethod = input.captureMethod ?? 'automatic';
     return this.#create(
-      { ...input, provider: gateway.provider, routingReason: 'stored payment method', captureMethod },
+      withChanges(input, { provider: gateway.provider, routingReason: 'stored payment method', captureMethod }),
       {
         operation: 'charge_stored',
         request: {
@@ -393,8 +394,7 @@ class TransactionEngine implements TransactionStateManager {
         problem: `the idempotency key '${intentId}' would be longer than ${maximumIdempotencyKeyLength} characters`,
       });
     }
-    return {
-      ...call,
+    const base: IntentRecordBase = {
       intentId,
       paymentId: payment.paymentId,
       provider: payment.provider,
@@ -406,6 +406,7 @@ class TransactionEngine implements TransactionStateManager {
       createdAt: now,
       updatedAt: now,
     };
+    return withChanges(call, base);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -510,7 +511,7 @@ class TransactionEngine implements TransactionStateManager {
       const next: PaymentRecord = {
         ...payment,
         operationCounters: { ...payment.operationCounters, [operation]: sequence },
-        pendingOperations: [...payment.pendingOperations, { ...plan.pending, intentId, status: 'in_flight' }],
+        pendingOperations: [...payment.pendingOperations, withChanges(plan.pending, { intentId, status: 'in_flight' as const })],
         updatedAt: this.#clock.now(),
       };
       let records: readonly JournalRecord[];
@@ -768,11 +769,11 @@ class TransactionEngine implements TransactionStateManager {
   // -------------------------------------------------------------------------------------------
 
   #progressed(intent: IntentRecord, progress: Progress): IntentRecord {
-    return { ...intent, attempts: intent.attempts + progress.attempts, lastSentAt: progress.lastSentAt ?? intent.lastSentAt, updatedAt: this.#clock.now() };
+    return withChanges(intent, { attempts: intent.attempts + progress.attempts, lastSentAt: progress.lastSentAt ?? intent.lastSentAt, updatedAt: this.#clock.now() });
   }
 
   #settled(intent: IntentRecord, progress: Progress, changes: Partial<IntentRecordBase>): IntentRecord {
-    return { ...this.#progressed(intent, progress), nextAttemptAt: undefined, ...changes };
+    return withChanges(withChanges(this.#progressed(intent, progress), { nextAttemptAt: undefined }), changes);
   }
 
   #decideResponse(
@@ -805,8 +806,7 @@ class TransactionEngine implements TransactionStateManager {
   async #creationSucceeded(intent: IntentRecord, payment: PaymentRecord, snapshot: PaymentSnapshot, progress: Progress, resolvedBy: IntentResolution): Promise<Decision> {
     const stored = snapshot.storedPaymentMethod;
     const next = this.#moveTo(
-      {
-        ...payment,
+      withChanges(payment, {
         providerReference: snapshot.providerReference,
         authorizedAmount: snapshot.authorizedAmount,
         capturedAmount: snapshot.capturedAmount,
@@ -816,7 +816,7 @@ class TransactionEngine implements TransactionStateManager {
         storedPaymentMethodToken: stored?.token ?? payment.storedPaymentMethodToken,
         customerReference: stored?.customerReference ?? payment.customerReference,
         updatedAt: this.#clock.now(),
-      },
+      }),
       snapshot.state,
     );
     const messages: PaymentMessageDraft[] = [];
