@@ -197,6 +197,8 @@ describe('createOutboxRelay', () => {
     // Acknowledgements are coalesced on the next turn of the event loop: the second run follows it.
     await vi.waitFor(() => expect(delivered.sort()).toEqual(['0', '1', '2']));
     await vi.waitFor(() => expect(runs).toBe(2));
+    // Caught up: it pauses once the acknowledgements settled.
+    await vi.waitFor(() => expect(clock.pendingSleepers).toBe(1));
     await clock.advance(500);
     expect(lines.some((line) => line['errorCode'] === 'JOURNAL_CLOSED')).toBe(true);
     await clock.advance(500);
@@ -213,6 +215,79 @@ describe('createOutboxRelay', () => {
     expect(lines.at(-1)).toMatchObject({ errorCode: 'TypeError' });
     again.abort();
     await second;
+  });
+
+  it('start() claims the next batch once the handlers are done, without waiting for the acknowledgements (a few runs at most)', async () => {
+    const { journal, clock, logger } = await setup();
+    await journal.write({ outbox: Array.from({ length: 6 }, (_, index) => ({ topic: 'a', orderingKey: `k${index}`, deduplicationId: `d${index}`, payload: String(index) })) });
+    const acknowledgeOutbox = journal.acknowledgeOutbox.bind(journal);
+    let openAcknowledgements: () => void = () => undefined;
+    const acknowledgementsOpen = new Promise<void>((resolve) => {
+      openAcknowledgements = resolve;
+    });
+    journal.acknowledgeOutbox = async (input) => {
+      await acknowledgementsOpen;
+      return acknowledgeOutbox(input);
+    };
+    const claimOutbox = vi.spyOn(journal, 'claimOutbox');
+    const delivered: string[] = [];
+    const relay = createOutboxRelay({ journal, owner: 'relay-1', clock, logger, batchSize: 1, handlers: { a: async (message) => void delivered.push(message.payload) } });
+    const controller = new AbortController();
+    const running = relay.start({ intervalMs: 500, signal: controller.signal });
+    // Four runs delivered while none of their acknowledgements is durable; the fifth waits for one.
+    await vi.waitFor(() => expect(delivered).toStrictEqual(['0', '1', '2', '3']));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(claimOutbox).toHaveBeenCalledTimes(4);
+    expect(await journal.pendingOutboxCount()).toBe(6);
+    openAcknowledgements();
+    await vi.waitFor(() => expect(delivered).toHaveLength(6));
+    await vi.waitFor(async () => expect(await journal.pendingOutboxCount()).toBe(0));
+    controller.abort();
+    await running;
+  });
+
+  it('runOnce() rejects with an acknowledgement that failed while a slower handler of the run was still busy', async () => {
+    const { journal, clock, logger } = await setup();
+    await journal.write({ outbox: ['fast', 'slow'].map((payload) => ({ topic: 'a', orderingKey: payload, deduplicationId: payload, payload })) });
+    const failure = new PaymigrateError('JOURNAL_BUSY', 'busy');
+    const acknowledgeOutbox = vi.spyOn(journal, 'acknowledgeOutbox').mockRejectedValueOnce(failure);
+    let finishSlow: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      finishSlow = resolve;
+    });
+    const relay = createOutboxRelay({ journal, owner: 'relay-1', clock, logger, handlers: { a: async (message) => (message.payload === 'slow' ? slow : undefined) } });
+    const run = relay.runOnce();
+    // The fast message's acknowledgement fails while the slow handler still runs.
+    await vi.waitFor(() => expect(acknowledgeOutbox).toHaveBeenCalledTimes(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    finishSlow();
+    await expect(run).rejects.toBe(failure);
+    // The slow one is acknowledged; the fast one stays claimed and comes back after its lease.
+    await vi.waitFor(async () => expect(await journal.pendingOutboxCount()).toBe(1));
+    expect(acknowledgeOutbox).toHaveBeenCalledTimes(2);
+  });
+
+  it('start() logs a failed acknowledgement and goes on; the message comes back after its lease (at least once)', async () => {
+    const { journal, clock, logger, lines } = await setup();
+    await journal.write({ outbox: [{ topic: 'a', orderingKey: 'k', deduplicationId: 'd', payload: 'x' }] });
+    const acknowledgeOutbox = journal.acknowledgeOutbox.bind(journal);
+    let failures = 0;
+    journal.acknowledgeOutbox = async (input) => {
+      failures += 1;
+      if (failures === 1) throw new PaymigrateError('JOURNAL_BUSY', 'busy');
+      return acknowledgeOutbox(input);
+    };
+    let deliveries = 0;
+    const relay = createOutboxRelay({ journal, owner: 'relay-1', clock, logger, leaseMs: 1_000, handlers: { a: async () => void (deliveries += 1) } });
+    const controller = new AbortController();
+    const running = relay.start({ intervalMs: 500, signal: controller.signal });
+    await vi.waitFor(() => expect(lines.some((line) => line['msg'] === 'Outbox acknowledgement failed; the messages are delivered again after their lease')).toBe(true));
+    expect(lines.find((line) => line['errorCode'] === 'JOURNAL_BUSY')).toMatchObject({ level: 50 });
+    await clock.advance(1_000);
+    await vi.waitFor(() => expect(deliveries).toBe(2));
+    await vi.waitFor(async () => expect(await journal.pendingOutboxCount()).toBe(0));
+    controller.abort();
+    await running;
   });
 
   it('defaults its clock, logger and meter', async () => {

@@ -53,9 +53,26 @@ export interface OutboxRelay {
   runOnce(): Promise<OutboxRunReport>;
   /**
    * Runs until `signal` aborts: a run, then (unless the batch was full) a pause of `intervalMs`.
-   * A failing run (journal unreachable) is logged and retried after the pause. Resolves when stopped.
+   * After a full batch the next run starts once the handlers of the previous one are done, without
+   * waiting for their acknowledgements to be durable (a few runs at most; their messages stay
+   * leased meanwhile); before a pause every acknowledgement has settled. A
+   * failing run (journal unreachable) is logged and retried after the pause; a failed
+   * acknowledgement is logged and its messages come back after their lease. Resolves when stopped,
+   * after every acknowledgement settled.
    */
   start(options: { readonly intervalMs: number; readonly signal: AbortSignal }): Promise<void>;
+}
+
+/** Runs whose acknowledgements may still be settling while the relay claims the next batch. */
+const maximumSettlingRuns = 4;
+
+/**
+ * `promise`, marked as handled: its outcome is read later (once the other handlers of its run are
+ * done), and a rejection before then must not count as an unhandled one.
+ */
+function awaitedLater<Value>(promise: Promise<Value>): Promise<Value> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** True when `value` is an object with a function under each of `names`. */
@@ -105,7 +122,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const acknowledge = coalescedAcknowledgements(journal, owner);
   const backoff = (attempts: number): number => Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));
 
-  const deliver = async (message: OutboxMessage): Promise<boolean> => {
+  /**
+   * Hands one message to its handler. Resolves once the handler settled, with `settled`: the
+   * acknowledgement (or, after a failure, the release) of the message, `true` when it was delivered.
+   */
+  const deliver = async (message: OutboxMessage): Promise<{ readonly settled: Promise<boolean> }> => {
     const handler = handlers[message.topic] as OutboxHandler;
     try {
       await handler(message);
@@ -119,41 +140,80 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } else {
         logger.warn(fields, 'Outbox delivery failed; released for a later attempt');
       }
-      await journal.releaseOutbox({ sequence: message.sequence, owner, availableAt: clock.now() + delay, error: code });
-      deliveries.add(1, { topic: message.topic, outcome: 'failed' });
-      return false;
+      const released = journal.releaseOutbox({ sequence: message.sequence, owner, availableAt: clock.now() + delay, error: code }).then(() => {
+        deliveries.add(1, { topic: message.topic, outcome: 'failed' });
+        return false;
+      });
+      return { settled: awaitedLater(released) };
     }
-    if (!(await acknowledge(message.sequence))) {
-      // Our lease expired and another worker took the message over: it will be delivered again
-      // (the handler is idempotent), which is what at-least-once means.
-      logger.warn({ topic: message.topic, sequence: message.sequence }, 'Outbox acknowledgement ignored: the lease was taken over');
-    }
-    deliveries.add(1, { topic: message.topic, outcome: 'delivered' });
-    return true;
+    const acknowledged = acknowledge(message.sequence).then((done) => {
+      if (!done) {
+        // Our lease expired and another worker took the message over: it will be delivered again
+        // (the handler is idempotent), which is what at-least-once means.
+        logger.warn({ topic: message.topic, sequence: message.sequence }, 'Outbox acknowledgement ignored: the lease was taken over');
+      }
+      deliveries.add(1, { topic: message.topic, outcome: 'delivered' });
+      return true;
+    });
+    return { settled: awaitedLater(acknowledged) };
   };
 
-  const runOnce = async (): Promise<OutboxRunReport> => {
+  /**
+   * Claims one batch and runs its handlers. Resolves once every handler settled (so at most
+   * `batchSize` handler calls are ever in flight), with `settled`: the run's report once every
+   * acknowledgement and release is done.
+   */
+  const claimAndDeliver = async (): Promise<{ readonly claimed: number; readonly settled: Promise<OutboxRunReport> }> => {
     const messages = await journal.claimOutbox({ owner, leaseMs, limit: batchSize, topics });
-    const results = await Promise.all(messages.map((message) => deliver(message)));
-    const delivered = results.filter(Boolean).length;
-    return { claimed: messages.length, delivered, failed: messages.length - delivered };
+    const handled = await Promise.all(messages.map((message) => deliver(message)));
+    const settled = Promise.all(handled.map((delivery) => delivery.settled)).then((results) => {
+      const delivered = results.filter(Boolean).length;
+      return { claimed: messages.length, delivered, failed: messages.length - delivered };
+    });
+    return { claimed: messages.length, settled };
   };
+
+  const runOnce = async (): Promise<OutboxRunReport> => (await claimAndDeliver()).settled;
 
   const start = async (startOptions: { readonly intervalMs: number; readonly signal: AbortSignal }): Promise<void> => {
     const { intervalMs, signal } = startOptions;
-    while (!signal.aborted) {
-      let claimed = 0;
-      try {
-        claimed = (await runOnce()).claimed;
-      } catch (error) {
-        logger.error({ errorCode: errorCodeOf(error) }, 'Outbox relay run failed; retrying after the interval');
+    // Runs whose handlers are done but whose acknowledgements are not durable yet: the next claim
+    // does not wait for them (their messages stay leased to us, so no claim hands them out again).
+    const settling = new Set<Promise<void>>();
+    const track = (settled: Promise<OutboxRunReport>): void => {
+      const tracked: Promise<void> = settled.then(
+        () => undefined,
+        (error: unknown) => {
+          // The messages stay claimed and come back when their lease expires: delivered again, at least once.
+          logger.error({ errorCode: errorCodeOf(error) }, 'Outbox acknowledgement failed; the messages are delivered again after their lease');
+        },
+      );
+      settling.add(tracked);
+      void tracked.finally(() => settling.delete(tracked));
+    };
+    try {
+      while (!signal.aborted) {
+        let claimed = 0;
+        try {
+          if (settling.size >= maximumSettlingRuns) await Promise.race(settling);
+          const run = await claimAndDeliver();
+          claimed = run.claimed;
+          track(run.settled);
+        } catch (error) {
+          logger.error({ errorCode: errorCodeOf(error) }, 'Outbox relay run failed; retrying after the interval');
+        }
+        // A full batch: more are waiting, claim them now. Otherwise the relay has caught up, and it
+        // lets the acknowledgements settle before it pauses (no extra claims while it is quiet).
+        if (claimed >= batchSize) continue;
+        await Promise.all(settling);
+        try {
+          await clock.sleep(intervalMs, signal);
+        } catch {
+          return;
+        }
       }
-      if (claimed >= batchSize) continue;
-      try {
-        await clock.sleep(intervalMs, signal);
-      } catch {
-        return;
-      }
+    } finally {
+      await Promise.all(settling);
     }
   };
 
