@@ -36,7 +36,9 @@ import {
   type PaymentChangeEffect,
   refundedOf,
 } from './order-payment-facts.js';
+import { OrderEventAdmission, type OrderEventTicket } from './order-event-admission.js';
 import { orderIdempotencyKey } from './order-idempotency-key.js';
+import { coalescedReads } from './order-journal-reads.js';
 import { decodePlatformOrderMessage, encodePlatformOrderMessage, type PlatformOrderAction, type PlatformOrderMessage } from './order-platform-message.js';
 import {
   type OrderCompensationRecord,
@@ -184,6 +186,14 @@ function truthsAgree(platformState: OrderState, providerState: OrderState): bool
   return platformState === 'on_hold' && (providerState === 'payment_pending' || providerState === 'authorized');
 }
 
+/**
+ * Whether the reference index already holds `payment` exactly as `located` found it, so the batch
+ * need not write it again (the record is derived from the order and never changes).
+ */
+function isIndexed(located: LocatedPayment, payment: OrderPayment): boolean {
+  return located.indexed === true && payment.provider === located.provider && payment.providerReference === located.providerReference && payment.paymentId === located.paymentId;
+}
+
 /** A payment the synchronizer found for an event. */
 interface LocatedPayment {
   readonly orderId: string;
@@ -191,6 +201,8 @@ interface LocatedPayment {
   readonly provider: string;
   readonly providerReference?: string | undefined;
   readonly amount?: Money | undefined;
+  /** Found through the synchronizer's own reference index (its record is already written). */
+  readonly indexed?: boolean | undefined;
 }
 
 /** What a payment change does to an order. */
@@ -239,22 +251,27 @@ class OrderSyncEngine implements OrderStateSynchronizer {
   readonly #compensations: OrderCompensationRepository;
   readonly #stateManagerReferences: ProviderReferenceRepository;
   readonly #stateManagerPayments: PaymentRepository;
+  readonly #admission: OrderEventAdmission;
 
   constructor(options: ResolvedOrderStateSynchronizerOptions) {
     this.#options = options;
+    // The records every event reads go through the coalescer (one getMany per collection for the
+    // events of a chunk); the rest, and every write (`#tryWrite`), go to the journal itself.
     const journal = options.journal;
+    const eventReads = coalescedReads(journal);
     this.#platform = options.platform;
     this.#gateways = new Map(options.gateways.map((gateway) => [gateway.provider, gateway]));
     this.#deadlines = resolveDeadlines(options.deadlines);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? createLogger({ name: 'paymigrate.orders' });
-    this.#orders = new OrderRepository(journal);
-    this.#processed = new OrderProcessedEventRepository(journal);
-    this.#references = new OrderPaymentReferenceRepository(journal);
+    this.#orders = new OrderRepository(eventReads);
+    this.#processed = new OrderProcessedEventRepository(eventReads);
+    this.#references = new OrderPaymentReferenceRepository(eventReads);
     this.#escalations = new OrderEscalationRepository(journal);
     this.#compensations = new OrderCompensationRepository(journal);
-    this.#stateManagerReferences = new ProviderReferenceRepository(journal);
-    this.#stateManagerPayments = new PaymentRepository(journal);
+    this.#stateManagerReferences = new ProviderReferenceRepository(eventReads);
+    this.#stateManagerPayments = new PaymentRepository(eventReads);
+    this.#admission = new OrderEventAdmission(options.eventChunkSize);
     const meter = options.meter ?? defaultMeter();
     this.#instruments = {
       transitions: meter.createCounter('paymigrate.orders.transitions', { description: 'Order transitions, by from, to and cause.' }),
@@ -361,6 +378,15 @@ class OrderSyncEngine implements OrderStateSynchronizer {
 
   async handleProviderEvent(event: PaymentWebhookEvent): Promise<OrderEventResult> {
     const receivedAt = this.#clock.now();
+    const ticket = await this.#admission.admit();
+    try {
+      return await this.#handleProviderEvent(event, receivedAt, ticket);
+    } finally {
+      ticket.release();
+    }
+  }
+
+  async #handleProviderEvent(event: PaymentWebhookEvent, receivedAt: number, ticket: OrderEventTicket): Promise<OrderEventResult> {
     const change = paymentChangeOfProviderEvent(event);
     const reference = event.providerReference;
     if (change === undefined || reference === undefined) {
@@ -384,12 +410,21 @@ class OrderSyncEngine implements OrderStateSynchronizer {
       });
     }
     const key = `provider:${event.provider}:${event.eventId}`;
-    const result = await this.#applyChange(key, { kind: 'provider_event', id: `order.${key}`, detail: event.type }, change, located, receivedAt);
+    const result = await this.#applyChange(key, { kind: 'provider_event', id: `order.${key}`, detail: event.type }, change, located, receivedAt, ticket);
     return this.#observeEvent('provider', result);
   }
 
   async handlePaymentOutcome(outcome: PlatformPaymentMessage): Promise<OrderEventResult> {
     const receivedAt = this.#clock.now();
+    const ticket = await this.#admission.admit();
+    try {
+      return await this.#handlePaymentOutcome(outcome, receivedAt, ticket);
+    } finally {
+      ticket.release();
+    }
+  }
+
+  async #handlePaymentOutcome(outcome: PlatformPaymentMessage, receivedAt: number, ticket: OrderEventTicket): Promise<OrderEventResult> {
     if (outcome.orderId === undefined) {
       return this.#observeEvent('outcome', { status: 'ignored', paymentId: outcome.paymentId, reason: 'the payment belongs to no order', transitions: [] });
     }
@@ -402,7 +437,7 @@ class OrderSyncEngine implements OrderStateSynchronizer {
       amount: payment?.amount,
     };
     const key = `outcome:${outcome.type}:${outcome.intentId}`;
-    const result = await this.#applyChange(key, { kind: 'payment_outcome', id: `order.${key}`, detail: outcome.type }, paymentChangeOfOutcome(outcome, payment), located, receivedAt);
+    const result = await this.#applyChange(key, { kind: 'payment_outcome', id: `order.${key}`, detail: outcome.type }, paymentChangeOfOutcome(outcome, payment), located, receivedAt, ticket);
     return this.#observeEvent('outcome', result);
   }
 
@@ -646,17 +681,30 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     const paymentId = own?.paymentId ?? (await this.#stateManagerReferences.get(providerReferenceKey(provider, providerReference)))?.value.paymentId;
     if (paymentId === undefined) return undefined;
     const managed = (await this.#stateManagerPayments.get(paymentId))?.value;
-    if (own !== undefined) return { ...own, managed: managed !== undefined };
+    if (own !== undefined) return { ...own, indexed: true, managed: managed !== undefined };
     if (managed?.orderId === undefined) return undefined;
     return { orderId: managed.orderId, paymentId, provider, providerReference, amount: managed.amount, managed: true };
   }
 
-  /** Applies one payment change to its order, once per key, with the platform update in the same batch. */
-  async #applyChange(key: string, cause: OrderTransitionCause, change: PaymentChange, located: LocatedPayment, receivedAt: number): Promise<OrderEventResult> {
+  /**
+   * Applies one payment change to its order, once per key, with the platform update in the same
+   * batch. The event's admission place is given back as soon as its batch is queued: the commit
+   * is shared with the rest of its chunk, and the next chunk is handled while it syncs.
+   */
+  async #applyChange(
+    key: string,
+    cause: OrderTransitionCause,
+    change: PaymentChange,
+    located: LocatedPayment,
+    receivedAt: number,
+    ticket: OrderEventTicket,
+  ): Promise<OrderEventResult> {
     const ids = { orderId: located.orderId, paymentId: located.paymentId };
     for (let round = 1; ; round += 1) {
-      if ((await this.#processed.get(key)) !== undefined) return { status: 'duplicate', ...ids, transitions: [] };
-      const loaded = await this.#loadOrder(located.orderId);
+      // Both read at once: one round of (coalesced) reads instead of two.
+      const [processed, stored] = await Promise.all([this.#processed.get(key), this.#orders.get(located.orderId)]);
+      if (processed !== undefined) return { status: 'duplicate', ...ids, transitions: [] };
+      const loaded = await this.#loadOrder(located.orderId, stored);
       if (loaded === undefined) return { status: 'unknown_order', ...ids, reason: `the platform has no order '${located.orderId}'`, transitions: [] };
       const { order, version } = loaded;
       const known = order.payments.find((payment) => payment.paymentId === located.paymentId);
@@ -669,7 +717,9 @@ class OrderSyncEngine implements OrderStateSynchronizer {
       if (decision.kind === 'defer') return { status: 'deferred', ...ids, reason: decision.reason, transitions: [] };
       const processedAt = this.#clock.now();
       if (decision.kind === 'ignore') {
-        if (!(await this.#tryWrite({ puts: [this.#processed.put({ key, orderId: located.orderId, outcome: 'ignored', reason: decision.reason, processedAt }, 0)] }, round))) continue;
+        const ignoring = this.#tryWrite({ puts: [this.#processed.put({ key, orderId: located.orderId, outcome: 'ignored', reason: decision.reason, processedAt }, 0)] }, round);
+        ticket.release();
+        if (!(await ignoring)) continue;
         return { status: 'ignored', ...ids, reason: decision.reason, transitions: [] };
       }
       const update = this.#planPaymentUpdate(order, decision.payment, decision.effect, cause);
@@ -679,9 +729,12 @@ class OrderSyncEngine implements OrderStateSynchronizer {
       const puts = [
         this.#processed.put({ key, orderId: located.orderId, outcome: 'applied', processedAt }, 0),
         this.#orders.put(update.order, version),
-        ...this.#referencePut(located.orderId, decision.payment),
+        ...(isIndexed(located, decision.payment) ? [] : this.#referencePut(located.orderId, decision.payment)),
       ];
-      if (!(await this.#tryWrite({ puts, outbox }, round))) continue;
+      // Queued synchronously by `write`: the place goes back before the commit is awaited.
+      const writing = this.#tryWrite({ puts, outbox }, round);
+      ticket.release();
+      if (!(await writing)) continue;
       this.#observeTransitions(update.transitions, cause);
       for (const flag of update.flags) this.#logger.warn({ orderId: located.orderId, code: flag.code, causeId: cause.id }, `Order flagged: ${flag.reason}`);
       return { status: 'applied', ...ids, transitions: update.transitions };
@@ -929,9 +982,8 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     };
   }
 
-  /** The tracked order, or the platform's order as a new record (version 0: not written yet). */
-  async #loadOrder(orderId: string): Promise<{ readonly order: OrderRecord; readonly version: number } | undefined> {
-    const stored = await this.#orders.get(orderId);
+  /** The tracked order (`stored`, as just read), or the platform's order as a new record (version 0: not written yet). */
+  async #loadOrder(orderId: string, stored: StoredRecord<OrderRecord> | undefined): Promise<{ readonly order: OrderRecord; readonly version: number } | undefined> {
     if (stored !== undefined) return { order: stored.value, version: stored.version };
     const platformOrder: PlatformOrder | undefined = await this.#platform.getOrder({ orderId });
     return platformOrder === undefined ? undefined : { order: this.#newOrder(orderId, platformOrder.total, platformOrder.canonicalState), version: 0 };

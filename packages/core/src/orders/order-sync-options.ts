@@ -85,6 +85,13 @@ export interface OrderStateSynchronizerOptions {
   readonly claimLeaseMs?: number | undefined;
   /** Orders repaired at the same time in one pass. @default 4 */
   readonly concurrency?: number | undefined;
+  /**
+   * Payment events (provider webhooks, payment outcomes) handled at a time. A burst beyond it is
+   * handled in chunks of this size, each committed on its own, so the first platform updates leave
+   * while later events are still being handled (see `OrderEventAdmission`). Smaller chunks start
+   * the first updates sooner; each chunk costs a commit and a sync. @default 128
+   */
+  readonly eventChunkSize?: number | undefined;
   /** Outbox topics. */
   readonly topics?:
     | {
@@ -138,6 +145,7 @@ export const orderStateSynchronizerOptionsSchema = z.object({
     .meta({ fix: `give milliseconds (or null) for non-terminal states only; ${terminalStates.join(' and ')} are final and never stuck` }),
   claimLeaseMs: z.number().int().positive().default(60_000),
   concurrency: z.number().int().min(1).max(64).default(4),
+  eventChunkSize: z.number().int().min(1).max(10_000).default(128),
   topics: z
     .object({
       platformOrder: z.string().min(1).default(platformOrderTopic),
