@@ -65,6 +65,8 @@ describe('group commit: concurrent writes share one transaction and one fsync', 
       largestGroup: 3,
       // One WAL sync, off the event loop, for the whole group.
       walSyncs: before.walSyncs + 1,
+      // Small batches are no bulk write.
+      bulkGroups: 0,
     });
     expect(first).toMatchObject({ status: 'fulfilled', value: { records: [{ key: 'a1', version: 1 }, { key: 'a2', version: 1 }], outboxSequences: [1] } });
     expect(second.status).toBe('rejected');
