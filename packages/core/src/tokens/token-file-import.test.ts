@@ -235,6 +235,27 @@ describe('mapping-file import', () => {
     expect((await bed.engine.importStatus(second.importId))?.status).toBe('completed');
   });
 
+  it('stops on a signal fired by the last full batch, and a resume then only completes the import', async () => {
+    const file = await openPlainMappingFile(bytesOf(genericCsv(Array.from({ length: 14 }, (_, index) => genericRow(index + 1)))));
+    const bed = await createTokenTestBed();
+    const controller = new AbortController();
+    const first = await bed.engine.importMappingFile({
+      file,
+      format: 'generic-csv',
+      batchSize: 7,
+      owner: 'worker-1',
+      signal: controller.signal,
+      onBatch: (checkpoint) => {
+        if (checkpoint.batchesCommitted === 2) controller.abort();
+      },
+    });
+    // The file ended while its second batch was committing: nothing is left, but the import was asked to stop.
+    expect(first).toMatchObject({ status: 'running', rows: 14, mapped: 14, batches: 2 });
+    const second = await bed.engine.importMappingFile({ file, format: 'generic-csv', batchSize: 7, owner: 'worker-1' });
+    expect(second).toMatchObject({ status: 'completed', resumedAfterRow: 14, rows: 14, mapped: 14, batches: 0 });
+    expect((await bed.engine.checkImport({ file, format: 'generic-csv' })).ok).toBe(true);
+  });
+
   it('lets one worker at a time run an import, and another take over an expired lease', async () => {
     const bed = await createTokenTestBed();
     const file = await openPlainMappingFile(bytesOf(genericCsv(Array.from({ length: 10 }, (_, index) => genericRow(index + 1)))));

@@ -260,6 +260,8 @@ function mergeFailures(into: FailureCounts, add: Record<string, Record<string, n
  *   checkpoint (rows committed, counts) compare-and-set on its version. A crash loses at most the
  *   batch in progress, and a restart skips exactly the committed rows: the result equals an
  *   uninterrupted run.
+ * - While a batch commits (and its WAL sync runs), the next batch is read and classified; it is
+ *   written only once the previous one is durable, so batches still commit in file order.
  * - Every row ends as exactly one of: a `mapped` vault entry, a `recollect` vault entry, or a
  *   rejection (`duplicate` when its source token was seen before). `checkMappingFileImport`
  *   verifies that afterwards.
@@ -333,21 +335,43 @@ export async function importMappingFile(context: FileImportContext, options: Map
     }
   };
 
+  // One batch commits while the next one is read and classified: the commit's WAL sync overlaps
+  // the parsing, classification and scanning of the following rows. Batches still commit one after
+  // the other, each only once the previous one is durable (the checkpoint's version chains them):
+  // a crash loses at most the uncommitted rows, and a resume skips exactly the committed ones.
+  const resumeAfterRow = checkpoint.rowsCommitted;
+  let committing: Promise<void> | undefined;
+  /** Waits for the batch in flight; true when the import must stop there (its signal fired). */
+  const settled = async (): Promise<boolean> => {
+    if (committing === undefined) return false;
+    const inFlight = committing;
+    committing = undefined;
+    await inFlight;
+    return options.signal?.aborted === true;
+  };
   let batch: ClassifiedRow[] = [];
   let classificationContext = classificationContextAt(context.clock.now());
   let stopped = false;
-  for await (const row of format.rows(options.file.open())) {
-    if (row.row <= checkpoint.rowsCommitted) continue;
-    if (batch.length === 0) classificationContext = classificationContextAt(context.clock.now());
-    batch.push(classifyMappingRow(row, classificationContext));
-    if (batch.length >= batchSize) {
-      await commit(batch, false);
-      batch = [];
-      if (options.signal?.aborted === true) {
-        stopped = true;
-        break;
+  try {
+    for await (const row of format.rows(options.file.open())) {
+      if (row.row <= resumeAfterRow) continue;
+      if (batch.length === 0) classificationContext = classificationContextAt(context.clock.now());
+      batch.push(classifyMappingRow(row, classificationContext));
+      if (batch.length >= batchSize) {
+        if (await settled()) {
+          stopped = true;
+          break;
+        }
+        committing = commit(batch, false);
+        // Its failure is thrown by the next `settled()`; until then it must not count as unhandled.
+        committing.catch(() => undefined);
+        batch = [];
       }
     }
+    if (await settled()) stopped = true;
+  } finally {
+    // A file that fails mid-way still lets the batch in flight finish before the error is reported.
+    await committing?.catch(() => undefined);
   }
   if (!stopped) await commit(batch, true);
   context.logger.info(
