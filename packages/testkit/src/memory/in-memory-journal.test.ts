@@ -10,7 +10,8 @@ import {
   VersionConflictError,
 } from '@paymigrate/core';
 import { describe, expect, test } from 'vitest';
-import { type ContractSuite, type ContractTest, runContract } from '../contracts/contract-suite.js';
+import { failingCases } from '../contracts/__fixtures__/failing-cases.js';
+import { type ContractTest, runContract } from '../contracts/contract-suite.js';
 import {
   journalAtomicBatchesSuite,
   journalClaimsSuite,
@@ -405,24 +406,6 @@ describe('InMemoryJournal', () => {
     expect((await journal.acknowledgeOutbox({ sequences: [second, first, second], owner: 'a' })).acknowledged).toEqual([second, first]);
   });
 });
-
-/** Runs every case a suite registers against `create` and returns the names of the cases that failed. */
-async function failingCases(suite: ContractSuite<JournalV1, JournalContractOptions>, create: () => JournalV1, options: JournalContractOptions): Promise<string[]> {
-  const cases: [string, () => unknown][] = [];
-  const recorder = ((name: string, body: () => unknown) => {
-    cases.push([name, body]);
-  }) as unknown as ContractTest;
-  suite({ test: recorder, create, options });
-  const failed: string[] = [];
-  for (const [name, body] of cases) {
-    try {
-      await body();
-    } catch {
-      failed.push(name);
-    }
-  }
-  return failed;
-}
 
 /** Broken: writes every put and delete unconditionally. */
 class CompareAndSetIgnoringJournal extends InMemoryJournal {
