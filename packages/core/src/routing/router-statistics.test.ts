@@ -171,6 +171,34 @@ describe('RouterStatistics.labels', () => {
     expect(statistics.experimentArms(4).get('adyen')?.assignments).toBe(2);
   });
 
+  it('counts interned labels into the right window as the clock moves, after windows are dropped and after a reset', async () => {
+    const clock = new ManualClock(0);
+    const statistics = new RouterStatistics({ clock, windowMs: 1_000, windowCount: 2 });
+    const labels = statistics.labels('adyen', 'default', 4, true);
+    const since = (sinceMs: number): number | undefined => statistics.totals({ sinceMs }).find((row) => row.cohort === '*')?.counts.assignments;
+    statistics.recordAssignment(labels);
+    statistics.recordAssignment(labels);
+    await clock.advance(1_000);
+    statistics.recordAssignment(labels);
+    expect(since(1_000)).toBe(1);
+    expect(since(0)).toBe(3);
+    // Window 0 is dropped when window 2 opens (two kept); a step back into it opens it again.
+    await clock.advance(1_000);
+    statistics.recordPaid(labels);
+    await clock.set(500);
+    statistics.recordAssignment(labels);
+    expect(since(0)).toBe(2);
+    await clock.set(2_000);
+    statistics.recordOutcome({ ...labels, outcome: 'authorized' });
+    statistics.recordAssignment(labels);
+    expect(statistics.totals({ sinceMs: 2_000 }).find((row) => row.cohort === '*')?.counts).toMatchObject({ assignments: 1, paid: 1, authorized: 1 });
+    expect(statistics.experimentArms(4).get('adyen')).toMatchObject({ assignments: 5, paid: 1, authorized: 1 });
+    statistics.reset();
+    statistics.recordAssignment(labels);
+    expect(statistics.experimentArms(4).get('adyen')?.assignments).toBe(1);
+    expect(since(0)).toBe(1);
+  });
+
   it('drops its cache beyond 10,000 labels and interns again', () => {
     const statistics = new RouterStatistics();
     const first = statistics.labels('adyen', 'default', 0, false);

@@ -174,6 +174,18 @@ function freezeCounts(counts: MutableCounts): ArmCounts {
   return Object.freeze({ ...counts, declineReasons: Object.freeze({ ...counts.declineReasons }) });
 }
 
+/**
+ * Where the counts of one row live: its key, its cumulative counts and its counts in the window
+ * starting at `windowStart`, valid while `generation` is the statistics' generation.
+ */
+interface CachedRow {
+  readonly key: string;
+  generation: number;
+  windowStart: number;
+  cumulative: MutableCounts | undefined;
+  windowed: MutableCounts | undefined;
+}
+
 /** The most labels `RouterStatistics.labels` keeps (providers x cohorts x epochs x 2 stays far below). */
 const internedLabelsLimit = 10_000;
 
@@ -208,8 +220,10 @@ export class RouterStatistics {
   readonly #interned = new Map<string, Map<string, Map<number, StatisticsLabels>>>();
   /** How many labels are interned (the cache is dropped beyond `internedLabelsLimit`). */
   #internedCount = 0;
-  /** The row key of each interned labels object: counting with them builds no string. */
-  readonly #keys = new WeakMap<StatisticsLabels, string>();
+  /** The row of each interned labels object: counting with them builds no string and looks up no map. */
+  readonly #rows = new WeakMap<StatisticsLabels, CachedRow>();
+  /** Bumped when counts are dropped (`reset`, a window evicted): a cached row of an older generation is looked up again. */
+  #generation = 0;
 
   /**
    * @param options Clock and windowing.
@@ -252,21 +266,24 @@ export class RouterStatistics {
         return this.labels(provider, cohort, epoch, experiment);
       }
       labels = Object.freeze({ provider, cohort, epoch, experiment });
-      this.#keys.set(labels, rowKey(labels));
+      this.#rows.set(labels, { key: rowKey(labels), generation: -1, windowStart: 0, cumulative: undefined, windowed: undefined });
       epochs.set(slot, labels);
       this.#internedCount += 1;
     }
     return labels;
   }
 
-  /** Counts one routed checkout. */
+  /** Counts one routed checkout. With interned labels (`labels`) it allocates nothing and builds no string. */
   recordAssignment(labels: StatisticsLabels): void {
-    for (const counts of this.#countsFor(labels)) counts.assignments += 1;
+    const row = this.#rowFor(labels);
+    (row.cumulative as MutableCounts).assignments += 1;
+    (row.windowed as MutableCounts).assignments += 1;
   }
 
   /** Counts one authorization call's outcome. */
   recordOutcome(observation: StatisticsOutcome): void {
-    for (const counts of this.#countsFor(observation)) {
+    const row = this.#rowFor(observation);
+    for (const counts of [row.cumulative as MutableCounts, row.windowed as MutableCounts]) {
       switch (observation.outcome) {
         case 'authorized':
           counts.authorized += 1;
@@ -296,7 +313,9 @@ export class RouterStatistics {
 
   /** Counts one checkout that ended paid (conversion). */
   recordPaid(labels: StatisticsLabels): void {
-    for (const counts of this.#countsFor(labels)) counts.paid += 1;
+    const row = this.#rowFor(labels);
+    (row.cumulative as MutableCounts).paid += 1;
+    (row.windowed as MutableCounts).paid += 1;
   }
 
   /** The randomized ramp split of `epoch`, summed over cohorts, per provider. */
@@ -387,17 +406,32 @@ export class RouterStatistics {
     this.#cumulative.clear();
     this.#windows.clear();
     this.#latestWindow = Number.NEGATIVE_INFINITY;
+    this.#generation += 1;
   }
 
-  /** The cumulative counts and the current window's counts of a row, created when missing. */
-  #countsFor(labels: StatisticsLabels): [MutableCounts, MutableCounts] {
-    const key = this.#keys.get(labels) ?? rowKey(labels);
+  /**
+   * The row of `labels` with its cumulative counts and the current window's counts. For interned
+   * labels the row is cached: while the clock stays in the cached window and nothing was dropped,
+   * it costs one weak-map lookup and a clock read.
+   */
+  #rowFor(labels: StatisticsLabels): CachedRow {
+    const now = this.#clock.now();
+    const cached = this.#rows.get(labels);
+    if (cached !== undefined && cached.generation === this.#generation && now >= cached.windowStart && now - cached.windowStart < this.#windowMs) return cached;
+    const row = cached ?? { key: rowKey(labels), generation: -1, windowStart: 0, cumulative: undefined, windowed: undefined };
+    this.#fillRow(row, now);
+    return row;
+  }
+
+  /** Points `row` at its cumulative counts and at its counts in the window of `now`, created when missing. */
+  #fillRow(row: CachedRow, now: number): void {
+    const { key } = row;
     let cumulative = this.#cumulative.get(key);
     if (cumulative === undefined) {
       cumulative = emptyCounts();
       this.#cumulative.set(key, cumulative);
     }
-    const windowStart = Math.floor(this.#clock.now() / this.#windowMs) * this.#windowMs;
+    const windowStart = Math.floor(now / this.#windowMs) * this.#windowMs;
     let window = this.#windows.get(windowStart);
     if (window === undefined) {
       window = new Map();
@@ -405,7 +439,12 @@ export class RouterStatistics {
       if (windowStart > this.#latestWindow) {
         this.#latestWindow = windowStart;
         const oldestKept = windowStart - (this.#windowCount - 1) * this.#windowMs;
-        for (const start of this.#windows.keys()) if (start < oldestKept) this.#windows.delete(start);
+        for (const start of this.#windows.keys()) {
+          if (start < oldestKept) {
+            this.#windows.delete(start);
+            this.#generation += 1;
+          }
+        }
       }
     }
     let windowed = window.get(key);
@@ -413,7 +452,10 @@ export class RouterStatistics {
       windowed = emptyCounts();
       window.set(key, windowed);
     }
-    return [cumulative, windowed];
+    row.cumulative = cumulative;
+    row.windowed = windowed;
+    row.windowStart = windowStart;
+    row.generation = this.#generation;
   }
 
   /** The kept windows that end after `sinceMs`. */

@@ -209,10 +209,40 @@ describe('pinning: one assignment per payment', () => {
     expect(await router.select(request(inside))).toEqual({ ...decision, pinned: true });
     expect(router.statistics.experimentArms(decision.epoch).get(newProvider)?.assignments).toBe(1);
     expect(() => router.decide({ ...request(1), paymentId: '' })).toThrow(RoutingRequestError);
+    await expect(router.select({ ...request(1), paymentId: '' })).rejects.toThrow(RoutingRequestError);
     await router.node.stop();
   });
 
-  it('forgets decisions beyond rememberedDecisions (two generations), deciding anew', async () => {
+  it('answers a remembered decision again exactly, pinned, whether it had a bucket or not', async () => {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(50);
+    const router = await harness.createRouter();
+    const bucketed = router.decide(request(1));
+    expect(bucketed.bucket).toBeTypeOf('number');
+    expect(router.decide(request(1))).toStrictEqual({ ...bucketed, pinned: true });
+    await harness.killSwitch.engage({ actor: 'alice', reason: 'INC' });
+    await router.node.refresh();
+    const killed = router.decide(request(2));
+    expect(killed).not.toHaveProperty('bucket');
+    expect(await router.select(request(2))).toStrictEqual({ ...killed, pinned: true });
+    await router.node.stop();
+  });
+
+  it('rejects select when deciding throws, like an async call', async () => {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(50);
+    const router = await harness.createRouter();
+    const throwing = { ...request(1) };
+    Object.defineProperty(throwing, 'customerId', {
+      get: () => {
+        throw new Error('unreadable request');
+      },
+    });
+    await expect(router.select(throwing)).rejects.toThrow('unreadable request');
+    await router.node.stop();
+  });
+
+  it('keeps exactly the last rememberedDecisions decisions, deciding anew for older ones', async () => {
     const harness = await createRoutingHarness();
     await harness.rampTo(100);
     const router = await harness.createRouter({ rememberedDecisions: 2 });
@@ -421,6 +451,8 @@ describe('subscription renewals', () => {
     const decision = await router.select(request('r1', { customerId: 'cus_new', isRenewal: true }));
     expect(decision).toMatchObject({ provider: newProvider, kind: 'renewal', cohort: 'renewal', reason: 'subscription renewal: token on adyen' });
     expect(decision.storedPaymentMethod).toEqual({ provider: newProvider, token: 'tok_adyen_1', customerReference: 'shopper_1', networkTransactionId: 'ntid_123' });
+    // Asked again, the remembered renewal comes back with its stored payment method.
+    expect(await router.select(request('r1', { customerId: 'cus_new', isRenewal: true }))).toStrictEqual({ ...decision, pinned: true });
     expect((await router.select(request('r2', { customerId: 'cus_old', isRenewal: true }))).provider).toBe(oldProvider);
     await harness.orchestrator.rollback({ actor: 'test', reason: 'rolled back' });
     await settle();
@@ -523,13 +555,34 @@ describe('rampSelector (through createMigrationProviderSelector)', () => {
 });
 
 describe('observability of decisions', () => {
-  it('counts every decision by provider, cohort and kind on the meter', async () => {
+  // The decisions counter is an observable counter read at collection time (it used to be a
+  // synchronous counter.add per decision): the test collects as a metric reader would.
+  it('counts every decision by provider, cohort and kind on the meter, read when metrics are collected', async () => {
     const harness = await createRoutingHarness();
-    await harness.rampTo(100);
-    const { meter, records } = recordingMeter();
+    await harness.rampTo(50);
+    const { meter, records, collect } = recordingMeter();
     const router = await harness.createRouter({ meter, statistics: new RouterStatistics({ clock: harness.clock }) });
-    await router.select(request(1));
-    expect(records).toContainEqual({ name: 'paymigrate.routing.decisions', value: 1, attributes: { provider: newProvider, cohort: 'default', kind: 'bucket' } });
+    expect(collect()).toEqual([]);
+    const first = customerWhere(true);
+    const second = customerWhere(true, 50_000, 'default:provider', first + 1);
+    await router.select(request(first));
+    expect(records.filter((record) => record.name === 'paymigrate.routing.decisions')).toEqual([]);
+    expect(collect()).toEqual([{ name: 'paymigrate.routing.decisions', value: 1, attributes: { provider: newProvider, cohort: 'default', kind: 'bucket' } }]);
+    // An earlier decision answered again is not counted again.
+    router.decide(request(second));
+    await router.select(request(second));
+    // A new epoch is another statistics row but the same metric attributes: the totals are summed.
+    await harness.orchestrator.setRampPercent({ percent: 90, actor: 'test', reason: 'next step' });
+    await router.node.refresh();
+    expect(router.decide(request(first, { paymentId: 'pay_next_epoch' }))).toMatchObject({ provider: newProvider, epoch: 5 });
+    await harness.killSwitch.engage({ actor: 'alice', reason: 'INC' });
+    await router.node.refresh();
+    router.decide(request('after-kill-switch'));
+    expect(collect()).toEqual([
+      { name: 'paymigrate.routing.decisions', value: 3, attributes: { provider: newProvider, cohort: 'default', kind: 'bucket' } },
+      { name: 'paymigrate.routing.decisions', value: 1, attributes: { provider: oldProvider, cohort: 'kill-switch', kind: 'kill-switch' } },
+    ]);
+    await router.node.stop();
   });
 
   it('reports a comparison against the old provider', async () => {

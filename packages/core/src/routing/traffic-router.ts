@@ -15,6 +15,8 @@ import type { ProviderSelector } from '../transactions/provider-selector.js';
 import type { ProviderCapabilitiesEntry } from './capability-constraints.js';
 import { type CohortRule, cohortRulesSchema } from './cohort-rules.js';
 import { type CircuitAdmission, type CircuitBreakerSettings, circuitBreakerSettingsSchema, defaultCircuitBreakerSettings, ProviderCircuitBreakers } from './provider-circuit-breakers.js';
+import { notRemembered, RecentDecisions } from './recent-decisions.js';
+import { observeDecisionCounts, RoutingDecisionCounts } from './routing-decision-counts.js';
 import { createRoutingDecisionEngine } from './routing-decision-engine.js';
 import { type ComparisonReport, type RoutingOutcomeKind, RouterStatistics, type StatisticsLabels, type StatisticsQuery } from './router-statistics.js';
 import { decisionOfAssignment, parseRoutingAssignment, routingAssignmentCollection, type RoutingAssignment, routingAssignmentPut } from './routing-assignments.js';
@@ -55,8 +57,10 @@ export interface TrafficRouterOptions {
    */
   readonly salt?: string | undefined;
   /**
-   * About how many recent decisions are kept in memory to attribute outcomes to their cohort
-   * (between half and all of them: two generations). @default 100000
+   * How many recent decisions are kept in memory: exactly the last ones, to answer `select` and
+   * `decide` again for the same payment id and to attribute outcomes and paid checkouts to their
+   * cohort. Memory is bounded by it (a ring that grows to this many slots: about 100 to 150 bytes
+   * per decision besides its payment id and merchant reference). @default 100000
    */
   readonly rememberedDecisions?: number | undefined;
   /** Stamps assignments and statistics. @default systemClock */
@@ -120,7 +124,9 @@ export interface TrafficRouter extends ProviderSelector {
    * Picks the provider of a NEW payment: runs the hooks (customer attributes; the token locator for
    * a renewal), then decides like `decide`. A second call for the same payment id in this process
    * returns the first decision (`pinned: true`) whatever the routing says now, so a caller that asks
-   * before the TSM (to pick the card of that provider) and the TSM agree. Order of the rules: stale
+   * before the TSM (to pick the card of that provider) and the TSM agree (the last
+   * `rememberedDecisions` decisions are kept). With a fresh cached configuration and no hook to
+   * run, the promise is already resolved when it is returned. Order of the rules: stale
    * configuration or kill switch -> old provider; a renewal -> the provider holding the customer's
    * token; the migration phase (prepare, shadow, rolled back -> old; cutover, drain, done -> new);
    * during the ramp: capability constraints, then the first matching cohort rule, then the default
@@ -137,9 +143,10 @@ export interface TrafficRouter extends ProviderSelector {
 
   /**
    * `select` without the hooks, synchronously: the decision on the node's cached configuration
-   * (an earlier decision for the same payment id in this process wins), counted in the statistics
-   * and remembered; a due circuit trial is taken. The hot path allocates the answer and the
-   * statistics entries only. Nothing is written to the journal.
+   * (an earlier decision for the same payment id in this process wins, while it is among the last
+   * `rememberedDecisions`), counted in the statistics and the `paymigrate.routing.decisions`
+   * observable counter, and remembered; a due circuit trial is taken. The hot path allocates the
+   * answer only. Nothing is written to the journal.
    *
    * @throws RoutingRequestError when `paymentId` is missing.
    */
@@ -217,53 +224,8 @@ const optionsSchema = z.object({
   meter: meterSchema.optional(),
 });
 
-/** What the router remembers of a decision to attribute outcomes to it. */
-interface Remembered {
-  readonly labels: StatisticsLabels;
-  readonly merchantReference: string | undefined;
-  /** The decision itself: `select` and `decide` answer it again for the same payment id. */
-  readonly decision: RoutingDecision;
-}
-
-/**
- * The latest decisions by payment id and merchant reference, in two generations: when the current
- * one holds half the capacity it becomes the previous one (the one before is dropped). Lookups and
- * inserts are O(1) with no iteration, and between half and all of `capacity` decisions are kept.
- */
-class RecentDecisions {
-  readonly #generationSize: number;
-  #current = new Map<string, Remembered>();
-  #previous = new Map<string, Remembered>();
-  #currentReferences = new Map<string, string>();
-  #previousReferences = new Map<string, string>();
-
-  constructor(capacity: number) {
-    this.#generationSize = Math.max(1, Math.ceil(capacity / 2));
-  }
-
-  remember(paymentId: string, decision: Remembered): void {
-    if (this.#current.size >= this.#generationSize) {
-      this.#previous = this.#current;
-      this.#previousReferences = this.#currentReferences;
-      this.#current = new Map();
-      this.#currentReferences = new Map();
-    }
-    this.#current.set(paymentId, decision);
-    if (decision.merchantReference !== undefined) this.#currentReferences.set(decision.merchantReference, paymentId);
-  }
-
-  get(paymentId: string): Remembered | undefined {
-    return this.#current.get(paymentId) ?? this.#previous.get(paymentId);
-  }
-
-  paymentOf(merchantReference: string): string | undefined {
-    return this.#currentReferences.get(merchantReference) ?? this.#previousReferences.get(merchantReference);
-  }
-}
-
 /** The instruments the router records on. */
 interface RouterInstruments {
-  readonly decisions: Counter;
   readonly attempts: Counter;
   readonly authorizations: Counter;
   readonly declines: Counter;
@@ -321,7 +283,6 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     const capabilities = new Map<string, PaymentGatewayCapabilities>((parsed.gateways ?? []).map((entry) => [entry.provider, entry.capabilities]));
   const meter = parsed.meter ?? defaultMeter();
   const instruments: RouterInstruments = {
-    decisions: meter.createCounter('paymigrate.routing.decisions', { description: 'Routing decisions for new payments (checkouts), by provider, cohort and kind.' }),
     attempts: meter.createCounter('paymigrate.routing.attempts', { description: 'Authorization calls with an answer, by provider and cohort.' }),
     authorizations: meter.createCounter('paymigrate.routing.authorizations', { description: 'Authorized calls, by provider and cohort.' }),
     declines: meter.createCounter('paymigrate.routing.declines', { description: 'Declined calls, by provider, cohort and canonical reason.' }),
@@ -343,6 +304,10 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
         });
 
   const remembered = new RecentDecisions(rememberedDecisions);
+  // Decisions are counted in plain tallies; the meter's `paymigrate.routing.decisions` observable
+  // counter reads them at collection time.
+  const decisionCounts = new RoutingDecisionCounts(statistics);
+  observeDecisionCounts(meter, decisionCounts);
 
   const admitForSelect = (provider: string): CircuitAdmission => circuitBreakers?.admit(provider) ?? 'closed';
   const admitForPreview = (provider: string): CircuitAdmission => (circuitBreakers === undefined || circuitBreakers.state(provider) === 'closed' ? 'closed' : 'refused');
@@ -386,19 +351,21 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     }
   };
 
-  /** Counts a decision and remembers it for this payment id (the in-process pin `decide` answers again). */
+  /**
+   * Counts a decision (its tally, read by the observable counter; the statistics row) and remembers
+   * it for this payment id (the in-process pin `decide` answers again). Allocates nothing once the
+   * decision's provider, cohort, kind and epoch were seen.
+   */
   const countDecision = (paymentId: string, merchantReference: string | undefined, decision: RoutingDecision): void => {
-    const labels = statistics.labels(decision.provider, decision.cohort, decision.epoch, decision.experiment);
-    statistics.recordAssignment(labels);
-    instruments.decisions.add(1, { provider: decision.provider, cohort: decision.cohort, kind: decision.kind });
-    remembered.remember(paymentId, { labels, merchantReference, decision });
+    const tally = decisionCounts.count(decision);
+    statistics.recordAssignment(tally.labels);
+    remembered.remember(paymentId, merchantReference, decision, tally.labels, tally);
   };
 
   /** The decision made earlier in this process for `paymentId` (`pinned: true`), if it is still remembered. */
   const earlierDecision = (paymentId: string): RoutingDecision | undefined => {
-    const known = remembered.get(paymentId)?.decision;
-    if (known === undefined) return undefined;
-    return known.pinned ? known : { ...known, pinned: true };
+    const slot = remembered.find(paymentId);
+    return slot === notRemembered ? undefined : remembered.pinnedDecisionAt(slot);
   };
 
   const readAssignment = async (paymentId: string): Promise<RoutingAssignment | undefined> => {
@@ -438,10 +405,8 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     return engine.decide(snapshot, staleEpoch, request, token, admit);
   };
 
-  /** The decision for a request whose hooks have run: an earlier one for the payment, or a new one (counted and remembered). */
+  /** A new decision for a request whose hooks have run, counted and remembered. */
   const decideAndRemember = (request: RoutingRequest, token: TokenLocation | undefined): RoutingDecision => {
-    const earlier = earlierDecision(request.paymentId);
-    if (earlier !== undefined) return earlier;
     const decision = decideNow(request, token, admitForSelect);
     countDecision(request.paymentId, request.merchantReference, decision);
     return decision;
@@ -449,18 +414,32 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
 
   const decide = (request: RoutingRequest): RoutingDecision => {
     requirePaymentId(request);
-    return decideAndRemember(request, undefined);
+    return earlierDecision(request.paymentId) ?? decideAndRemember(request, undefined);
   };
 
-  const select = async (request: RoutingRequest): Promise<RoutingDecision> => {
-    requirePaymentId(request);
-    const earlier = earlierDecision(request.paymentId);
-    if (earlier !== undefined) return earlier;
-    // Awaits only what is needed: the common case (a cached configuration, no hooks) decides synchronously.
+  /** `select` once the configuration or a hook has to be awaited. */
+  const selectAfterHooks = async (request: RoutingRequest): Promise<RoutingDecision> => {
     if (node.view().snapshot === undefined) await node.ensureView();
     const enriched = customerAttributes === undefined ? request : await withAttributes(request);
     const token = request.isRenewal === true && tokenLocator !== undefined ? await locateToken(enriched) : undefined;
-    return decideAndRemember(enriched, token);
+    // A concurrent call for the same payment may have decided while the hooks ran: its decision holds.
+    return earlierDecision(request.paymentId) ?? decideAndRemember(enriched, token);
+  };
+
+  const select = (request: RoutingRequest): Promise<RoutingDecision> => {
+    // Not an async function: the common case (a fresh cached configuration, no hooks) decides
+    // synchronously and answers an already resolved promise, without an async frame. Every
+    // failure still comes back as a rejected promise.
+    try {
+      requirePaymentId(request);
+      const earlier = earlierDecision(request.paymentId);
+      if (earlier !== undefined) return Promise.resolve(earlier);
+      const hooksToRun = customerAttributes !== undefined || (request.isRenewal === true && tokenLocator !== undefined);
+      if (hooksToRun || node.freshSnapshot() === undefined) return selectAfterHooks(request);
+      return Promise.resolve(decideAndRemember(request, undefined));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   };
 
   const preview = (request: RoutingRequest): RoutingDecision => {
@@ -494,20 +473,28 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     const decision = engine.route(input.provider, input.reason, 'assigned', view.snapshot?.migration?.epoch ?? 0, { cohort: input.cohort ?? 'assigned' });
     const recorded = await record(assignmentOf(input.paymentId, decision), decision);
     if (recorded.recorded) countDecision(input.paymentId, undefined, decision);
-    else remembered.remember(input.paymentId, { labels: rememberedLabels(input.paymentId, recorded.decision), merchantReference: undefined, decision: recorded.decision });
+    else remembered.remember(input.paymentId, undefined, recorded.decision, rememberedLabels(input.paymentId, recorded.decision));
     return recorded.decision;
   };
 
   /** The labels an already counted decision keeps (the ones remembered, else the decision's own). */
-  const rememberedLabels = (paymentId: string, decision: RoutingDecision): StatisticsLabels =>
-    remembered.get(paymentId)?.labels ?? { provider: decision.provider, cohort: decision.cohort, epoch: decision.epoch, experiment: decision.experiment };
+  const rememberedLabels = (paymentId: string, decision: RoutingDecision): StatisticsLabels => {
+    const slot = remembered.find(paymentId);
+    return slot === notRemembered ? { provider: decision.provider, cohort: decision.cohort, epoch: decision.epoch, experiment: decision.experiment } : remembered.labelsAt(slot);
+  };
+
+  /** The slot of the remembered decision an outcome belongs to (by payment id, else merchant reference). */
+  const slotOfOutcome = (input: RoutingOutcomeInput): number => {
+    if (input.paymentId !== undefined) return remembered.find(input.paymentId);
+    return input.merchantReference === undefined ? notRemembered : remembered.findByMerchantReference(input.merchantReference);
+  };
 
   const labelsOf = (input: RoutingOutcomeInput): StatisticsLabels => {
-    const paymentId = input.paymentId ?? (input.merchantReference === undefined ? undefined : remembered.paymentOf(input.merchantReference));
-    const known = paymentId === undefined ? undefined : remembered.get(paymentId);
-    if (known === undefined) return { provider: input.provider, cohort: 'unattributed', epoch: 0, experiment: false };
+    const slot = slotOfOutcome(input);
+    if (slot === notRemembered) return { provider: input.provider, cohort: 'unattributed', epoch: 0, experiment: false };
+    const labels = remembered.labelsAt(slot);
     // An outcome on another provider than decided (should not happen) is kept out of the experiment.
-    return known.labels.provider === input.provider ? known.labels : { ...known.labels, provider: input.provider, experiment: false };
+    return labels.provider === input.provider ? labels : { ...labels, provider: input.provider, experiment: false };
   };
 
   const recordOutcome = async (input: RoutingOutcomeInput): Promise<void> => {
@@ -538,10 +525,11 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
   };
 
   const recordPaid = (paymentId: string): boolean => {
-    const known = remembered.get(paymentId);
-    if (known === undefined) return false;
-    statistics.recordPaid(known.labels);
-    instruments.paid.add(1, { provider: known.labels.provider, cohort: known.labels.cohort });
+    const slot = remembered.find(paymentId);
+    if (slot === notRemembered) return false;
+    const labels = remembered.labelsAt(slot);
+    statistics.recordPaid(labels);
+    instruments.paid.add(1, { provider: labels.provider, cohort: labels.cohort });
     return true;
   };
 

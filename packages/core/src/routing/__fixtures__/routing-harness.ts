@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { type Attributes, createNoopMeter, type Meter } from '@opentelemetry/api';
+import { type Attributes, createNoopMeter, type Meter, type ObservableCallback } from '@opentelemetry/api';
 import { InMemoryJournal, ManualClock } from '@paymigrate/testkit';
 import { createMigrationOrchestrator, type MigrationOrchestrator } from '../../cutover/migration-orchestrator.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
@@ -32,15 +32,30 @@ export interface MetricRecord {
   readonly attributes: Attributes | undefined;
 }
 
-/** An OpenTelemetry meter that keeps every counter add and histogram record. */
-export function recordingMeter(): { readonly meter: Meter; readonly records: MetricRecord[] } {
+/**
+ * An OpenTelemetry meter that keeps every counter add and histogram record, and the observations
+ * of its observable counters each time `collect` runs their callbacks (as a metric reader would).
+ */
+export function recordingMeter(): { readonly meter: Meter; readonly records: MetricRecord[]; readonly collect: () => MetricRecord[] } {
   const records: MetricRecord[] = [];
+  const callbacks: { readonly name: string; readonly callback: ObservableCallback }[] = [];
   const noop = createNoopMeter();
   const meter: Meter = Object.assign(Object.create(noop) as Meter, {
     createCounter: (name: string) => ({ add: (value: number, attributes?: Attributes) => records.push({ name, value, attributes }) }),
     createHistogram: (name: string) => ({ record: (value: number, attributes?: Attributes) => records.push({ name, value, attributes }) }),
+    createObservableCounter: (name: string) => ({
+      addCallback: (callback: ObservableCallback) => callbacks.push({ name, callback }),
+      removeCallback: () => undefined,
+    }),
   });
-  return { meter, records };
+  const collect = (): MetricRecord[] => {
+    const observed: MetricRecord[] = [];
+    for (const { name, callback } of callbacks) {
+      void callback({ observe: (value: number, attributes?: Attributes) => observed.push({ name, value, attributes }) });
+    }
+    return observed;
+  };
+  return { meter, records, collect };
 }
 
 /** A pino logger whose JSON lines are kept. */
