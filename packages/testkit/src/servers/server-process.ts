@@ -108,6 +108,9 @@ function unrefStream(stream: unknown): void {
   }
 }
 
+/** How long a server that exited during start-up gets to flush its output before it is quoted. */
+const outputDrainTimeoutMs = 1_000;
+
 /** Resolves `true` when `exited` settles within `timeoutMs`, `false` otherwise. */
 function waitForExit(exited: Promise<void>, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -189,6 +192,8 @@ async function startOnPort(definition: ServerProcessDefinition, port: number): P
       resolve();
     });
   });
+  // 'close' comes once the pipes are drained too: 'exit' may come before the last output was read.
+  const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   if (child.pid === undefined) {
     const error = await new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve));
     const problem = error.code === 'ENOENT' ? `${definition.command} was not found` : `${definition.command} could not be started (${error.message})`;
@@ -222,6 +227,9 @@ async function startOnPort(definition: ServerProcessDefinition, port: number): P
   for (;;) {
     const healthy = await probeServer(port, definition.probeRequest, definition.probeReplyPrefix);
     if (exitDescription !== undefined) {
+      // The reason (e.g. "Address already in use", which decides a retry on another port) is in
+      // the output: let it arrive, within a bound (a grandchild may hold the pipes open).
+      await waitForExit(outputClosed, outputDrainTimeoutMs);
       await stopNow();
       throw new StartupFailure(
         `${definition.displayName} on 127.0.0.1:${port} exited during start-up (${exitDescription}). Output (last lines):\n${tailOf(output, quotedOutputLines)}`,
