@@ -1,7 +1,7 @@
 import { ConfigurationError, systemClock } from '@paymigrate/core';
 import { ManualClock } from '@paymigrate/testkit';
 import { describe, expect, test } from 'vitest';
-import { parseSqliteJournalOptions } from './sqlite-journal-options.js';
+import { defaultMaximumGroupCommitBatches, parseSqliteJournalOptions } from './sqlite-journal-options.js';
 import { createSqliteJournal, SqliteJournal } from './sqlite-journal.js';
 
 /** The `ConfigurationError` that `run` throws. */
@@ -16,24 +16,29 @@ function configurationErrorOf(run: () => unknown): ConfigurationError {
 }
 
 describe('SQLite journal options', () => {
-  test('apply the defaults: system clock, synchronous FULL, 5 s busy timeout, read-write', () => {
+  test('apply the defaults: system clock, synchronous FULL, 5 s busy timeout, read-write, groups of 256 batches', () => {
     expect(parseSqliteJournalOptions({ filename: 'journal.sqlite' })).toEqual({
       filename: 'journal.sqlite',
       clock: systemClock,
       synchronous: 'FULL',
       busyTimeoutMs: 5_000,
       readonly: false,
+      maximumGroupCommitBatches: defaultMaximumGroupCommitBatches,
     });
+    expect(defaultMaximumGroupCommitBatches).toBe(256);
   });
 
   test('keep what is given', () => {
     const clock = new ManualClock();
-    expect(parseSqliteJournalOptions({ filename: ':memory:', clock, synchronous: 'NORMAL', busyTimeoutMs: 0, readonly: undefined })).toEqual({
+    expect(
+      parseSqliteJournalOptions({ filename: ':memory:', clock, synchronous: 'NORMAL', busyTimeoutMs: 0, readonly: undefined, maximumGroupCommitBatches: 1 }),
+    ).toEqual({
       filename: ':memory:',
       clock,
       synchronous: 'NORMAL',
       busyTimeoutMs: 0,
       readonly: false,
+      maximumGroupCommitBatches: 1,
     });
   });
 
@@ -48,6 +53,9 @@ describe('SQLite journal options', () => {
     ['a clock without now()', { filename: 'j.sqlite', clock: { sleep: () => Promise.resolve() } }, 'sqlite.clock', 'expected a ClockV1', 'systemClock'],
     ['a clock that is not an object', { filename: 'j.sqlite', clock: 'system' }, 'sqlite.clock', 'is invalid', 'systemClock'],
     ['a read-only in-memory journal', { filename: ':memory:', readonly: true }, 'sqlite.readonly', 'cannot be read-only', 'pass true or false'],
+    ['a group of no batches', { filename: 'j.sqlite', maximumGroupCommitBatches: 0 }, 'sqlite.maximumGroupCommitBatches', 'is invalid', 'from 1 to 10000'],
+    ['a fractional group size', { filename: 'j.sqlite', maximumGroupCommitBatches: 2.5 }, 'sqlite.maximumGroupCommitBatches', 'is invalid', 'e.g. 256'],
+    ['a group size over 10,000', { filename: 'j.sqlite', maximumGroupCommitBatches: 10_001 }, 'sqlite.maximumGroupCommitBatches', 'is invalid', 'from 1 to 10000'],
     ['a read-only flag that is not a boolean', { filename: 'j.sqlite', readonly: 'yes' }, 'sqlite.readonly', 'is invalid', 'pass true or false'],
     ['an unknown option (a typo)', { filename: 'j.sqlite', synchronus: 'FULL' }, 'sqlite', 'synchronus', 'pass an options object'],
     ['no options object', undefined, 'sqlite', 'is missing', 'pass an options object'],

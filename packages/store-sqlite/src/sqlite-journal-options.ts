@@ -39,6 +39,14 @@ export interface SqliteJournalOptions {
    * @default false
    */
   readonly readonly?: boolean | undefined;
+  /**
+   * The most `write()` batches one group commit takes. Writes waiting beyond it are committed by
+   * the next group, in a later turn of the event loop, so I/O callbacks (HTTP responses, timers)
+   * run between two groups instead of waiting for one long synchronous transaction. Smaller groups
+   * mean more commits (each its own WAL sync, pipelined); larger ones block the event loop longer.
+   * @default 256
+   */
+  readonly maximumGroupCommitBatches?: number | undefined;
 }
 
 /** Options after validation, with every default applied. */
@@ -53,10 +61,18 @@ export interface ResolvedSqliteJournalOptions {
   readonly busyTimeoutMs: number;
   /** See `SqliteJournalOptions.readonly`. */
   readonly readonly: boolean;
+  /** See `SqliteJournalOptions.maximumGroupCommitBatches`. */
+  readonly maximumGroupCommitBatches: number;
 }
 
 /** The file name better-sqlite3 (and SQLite) read as "a private in-memory database". */
 export const inMemoryFilename = ':memory:';
+
+/** Default of `SqliteJournalOptions.maximumGroupCommitBatches` (measured: see the store-sqlite group-commit benchmark). */
+export const defaultMaximumGroupCommitBatches = 256;
+
+/** The largest `maximumGroupCommitBatches` accepted: one transaction of more batches holds the event loop for tens of milliseconds. */
+const largestGroupCommitBatches = 10_000;
 
 /** The largest busy timeout SQLite takes (a signed 32-bit number of milliseconds). */
 const maximumBusyTimeoutMs = 2_147_483_647;
@@ -90,6 +106,13 @@ export const sqliteJournalOptionsSchema = z
       .default(5_000)
       .meta({ fix: 'pass a whole number of milliseconds from 0 to 2147483647, e.g. 5000' }),
     readonly: z.boolean().default(false).meta({ fix: 'pass true or false' }),
+    maximumGroupCommitBatches: z
+      .number()
+      .int()
+      .min(1)
+      .max(largestGroupCommitBatches)
+      .default(defaultMaximumGroupCommitBatches)
+      .meta({ fix: `pass a whole number of batches from 1 to ${largestGroupCommitBatches}, e.g. ${defaultMaximumGroupCommitBatches}` }),
   })
   .superRefine((options, context) => {
     if (options.readonly && options.filename === inMemoryFilename) {
@@ -110,5 +133,6 @@ export function parseSqliteJournalOptions(input: unknown): ResolvedSqliteJournal
     synchronous: parsed.synchronous,
     busyTimeoutMs: parsed.busyTimeoutMs,
     readonly: parsed.readonly,
+    maximumGroupCommitBatches: parsed.maximumGroupCommitBatches,
   };
 }

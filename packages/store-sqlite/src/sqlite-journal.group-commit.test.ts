@@ -3,12 +3,13 @@ import { ManualClock } from '@paymigrate/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createTemporaryDirectory } from './__fixtures__/temporary-directory.js';
-import { maximumGroupCommitBatches, SqliteJournal } from './sqlite-journal.js';
+import { defaultMaximumGroupCommitBatches } from './sqlite-journal-options.js';
+import { SqliteJournal } from './sqlite-journal.js';
 
 const directory = createTemporaryDirectory('paymigrate-sqlite-group-commit-');
 afterAll(() => directory.remove());
 
-async function openJournal(filename = directory.file(), options: { busyTimeoutMs?: number } = {}): Promise<SqliteJournal> {
+async function openJournal(filename = directory.file(), options: { busyTimeoutMs?: number; maximumGroupCommitBatches?: number } = {}): Promise<SqliteJournal> {
   const journal = new SqliteJournal({ filename, clock: new ManualClock(0), ...options });
   await journal.open();
   return journal;
@@ -138,14 +139,47 @@ describe('group commit: concurrent writes share one transaction and one fsync', 
     await journal.close();
   });
 
-  test(`more than ${maximumGroupCommitBatches} waiting writes are split into several commits, all in call order`, async () => {
+  test(`more than ${defaultMaximumGroupCommitBatches} waiting writes (the default group size) are split into several commits, all in call order`, async () => {
     const journal = await openJournal();
-    const total = maximumGroupCommitBatches + 250;
+    const total = defaultMaximumGroupCommitBatches * 3 + 10;
     const results = await Promise.all(
       Array.from({ length: total }, (_, position) => journal.write({ puts: [put('counter', position, String(position + 1))] })),
     );
     expect(results.map((result) => result.records[0]?.version)).toEqual(Array.from({ length: total }, (_, position) => position + 1));
-    expect(journal.groupCommitStatistics()).toMatchObject({ commits: 2, batches: total, conflicts: 0, largestGroup: maximumGroupCommitBatches });
+    expect(journal.groupCommitStatistics()).toMatchObject({ commits: 4, batches: total, conflicts: 0, largestGroup: defaultMaximumGroupCommitBatches });
+    await journal.close();
+  });
+
+  test('each group beyond the first commits in a later turn of the event loop, so callbacks queued meanwhile run between groups', async () => {
+    const filename = directory.file('later-turns');
+    const journal = await openJournal(filename, { maximumGroupCommitBatches: 4 });
+    const writes = Array.from({ length: 10 }, (_, position) => journal.write({ puts: [put(`k${position}`, 0)] }));
+    // What another connection sees at each turn of the event loop, from the turn of the first group on.
+    const committedPerTurn: number[] = [];
+    await new Promise<void>((done) => {
+      const observe = (): void => {
+        committedPerTurn.push(committedKeys(filename).records.length);
+        if (committedPerTurn.length < 4) setImmediate(observe);
+        else done();
+      };
+      setImmediate(observe);
+    });
+    expect(committedPerTurn).toEqual([4, 8, 10, 10]);
+    const results = await Promise.all(writes);
+    expect(results.map((result) => result.records[0]?.key)).toEqual(Array.from({ length: 10 }, (_, position) => `k${position}`));
+    expect(journal.groupCommitStatistics()).toMatchObject({ commits: 3, batches: 10, largestGroup: 4 });
+    await journal.close();
+  });
+
+  test('writes queued while later groups wait join the end of the queue: call order is kept across groups', async () => {
+    const journal = await openJournal(directory.file('queue-order'), { maximumGroupCommitBatches: 2 });
+    const first = Array.from({ length: 5 }, (_, position) => journal.write({ puts: [put('counter', position, String(position + 1))] }));
+    // Issued after the first group committed, while three batches of the first burst still wait.
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = journal.write({ puts: [put('counter', 5, 'late')] });
+    const results = await Promise.all([...first, later]);
+    expect(results.map((result) => result.records[0]?.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await journal.get('payments', 'counter')).toMatchObject({ version: 6, value: 'late' });
     await journal.close();
   });
 
@@ -158,6 +192,19 @@ describe('group commit: concurrent writes share one transaction and one fsync', 
     const reopened = await openJournal(filename);
     expect(await reopened.get('payments', 'last')).toMatchObject({ version: 1 });
     await reopened.close();
+  });
+
+  test('close() commits every waiting group at once, and the turn scheduled for them finds nothing left to do', async () => {
+    const filename = directory.file('close-with-groups');
+    const journal = await openJournal(filename, { maximumGroupCommitBatches: 2 });
+    const pending = Array.from({ length: 5 }, (_, position) => journal.write({ puts: [put(`k${position}`, 0)] }));
+    await journal.close();
+    expect((await Promise.all(pending)).map((result) => result.records[0]?.version)).toEqual([1, 1, 1, 1, 1]);
+    expect(journal.groupCommitStatistics()).toMatchObject({ commits: 3, batches: 5, largestGroup: 2 });
+    // The group commit scheduled by the first write runs after close() and commits nothing.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(journal.groupCommitStatistics()).toMatchObject({ commits: 3 });
+    expect(committedKeys(filename).records).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
   });
 
   test('a malformed batch is refused at once and never joins (or spoils) a group', async () => {

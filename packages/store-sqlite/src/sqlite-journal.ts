@@ -15,6 +15,7 @@ import {
 } from '@paymigrate/core';
 import Database from 'better-sqlite3';
 import { assertAvailableAt, assertBatchShape, assertLeaseMilliseconds, assertLimit } from './journal-arguments.js';
+import { CommitFootprints } from './sqlite-commit-footprints.js';
 import { journalClosedError, journalOpenError, journalReadonlyError, journalSchemaError, translateSqliteError } from './sqlite-journal-errors.js';
 import {
   inMemoryFilename,
@@ -36,6 +37,8 @@ interface SqliteConnection {
   readonly schemaVersion: number;
   /** Syncs the WAL off the event loop (`synchronous: 'FULL'` on a file in WAL mode); absent when SQLite syncs, or nothing needs syncing. */
   readonly walSync: WalSynchronizer | undefined;
+  /** What each commit changed (a collection, the outbox), so a claim waits only for the commits that changed what it searched. */
+  readonly footprints: CommitFootprints;
   /** Whether this writable connection runs the file in WAL mode (checkpoint thresholds apply). */
   readonly walMode: boolean;
   /** Whether the connection's `wal_autocheckpoint` is at `bulkWalAutocheckpointPages` now. */
@@ -80,11 +83,20 @@ const maximumOpenRetryDelayMs = 50;
 /** An empty write result, shared: it is frozen. */
 const emptyWriteResult: JournalWriteResult = Object.freeze({ records: Object.freeze([]), outboxSequences: Object.freeze([]) });
 
-/**
- * The most batches one group commit takes; more waiting writes are committed by the next group
- * right after, so one transaction never holds the database lock for long.
- */
-export const maximumGroupCommitBatches = 1_000;
+/** What an empty claim returns, shared: it is frozen. */
+const emptyClaim: readonly never[] = Object.freeze([]);
+
+/** How one kind of claim looks for candidates, claims, and says what it read and what it changed. */
+interface ClaimRun<Item> {
+  /** A plain read (no lock): is there at least one item to claim now? */
+  readonly hasCandidate: () => boolean;
+  /** The claiming transaction (`BEGIN IMMEDIATE`). */
+  readonly claimItems: () => readonly Item[];
+  /** The generation of the latest pending commit that changed what the claim reads. */
+  readonly footprintOfRead: (footprints: CommitFootprints) => number;
+  /** Notes what the claim's own lease commit changed. */
+  readonly noteLeases: (footprints: CommitFootprints, generation: number) => void;
+}
 
 /** A `write()` waiting for the next group commit. */
 interface QueuedWrite extends GroupedBatch {
@@ -121,14 +133,17 @@ export interface GroupCommitStatistics {
  *   is fsync'ed first, so the batch survives power loss; `'NORMAL'` survives process crashes only.
  *   The fsync of `'FULL'` runs off the event loop (see `WalSynchronizer`): SQLite runs with
  *   `NORMAL` and the journal syncs the WAL on libuv's thread pool after each commit, settling
- *   writes (and claims, acknowledgements, releases) only when the sync is done, and letting reads
- *   answer only once everything they may show is on disk, including other processes' commits
- *   (seen through `PRAGMA data_version`). Same guarantee as SQLite's own `FULL`, without stalling
- *   the process for each fsync.
+ *   writes (and acknowledgements, releases) only when the sync is done, letting reads answer only
+ *   once everything they may show is on disk (at once when no commit is pending), and claims once
+ *   the commits that changed what they searched are (`CommitFootprints`), including other
+ *   processes' commits (seen through `PRAGMA data_version`). Same guarantee as SQLite's own
+ *   `FULL`, without stalling the process for each fsync.
  * - Group commit: `write` does not commit on its own. It queues its batch, and once per turn of the
- *   event loop (`setImmediate`) every queued batch is committed in ONE `BEGIN IMMEDIATE`
- *   transaction, each batch in its own `SAVEPOINT`, so concurrent writers share one commit and one
- *   fsync. Each caller's promise settles only after that shared commit.
+ *   event loop (`setImmediate`) up to `maximumGroupCommitBatches` queued batches are committed in
+ *   ONE `BEGIN IMMEDIATE` transaction, each batch in its own `SAVEPOINT`, so concurrent writers
+ *   share one commit and one fsync. The batches beyond wait for the next group, in a later turn, so
+ *   I/O callbacks run between groups rather than after one long synchronous transaction. Each
+ *   caller's promise settles only after its group's commit is durable.
  * - Atomicity and compare-and-set: each put and delete checks its expected version in the statement
  *   that writes it (insert-only for `0`), in order, puts then deletes; a batch names each record once,
  *   so the first conflict met is the first conflicting record. A conflict rolls the batch back to its
@@ -139,7 +154,11 @@ export interface GroupCommitStatistics {
  * - Exclusive claims across processes: SQLite has no `SKIP LOCKED`; `claim` and `claimOutbox` run in
  *   `BEGIN IMMEDIATE` transactions, so the database write lock serializes claimers, and each one sees
  *   the leases of the previous one. Waiting for the lock lasts at most `busyTimeoutMs`, then the
- *   operation fails with the retryable `JOURNAL_BUSY`.
+ *   operation fails with the retryable `JOURNAL_BUSY`. A claim first looks for one candidate with a
+ *   plain read (the latest committed state, whichever process committed it) and takes no lock and
+ *   commits nothing when there is none. A claim settles once every commit it read is durable, not
+ *   its own lease commit: losing a lease in a power loss only means the item is claimed again
+ *   (at-least-once), and any later durable commit (an acknowledgement, a write) covers it.
  * - Keys sort by Unicode code point: SQLite's `BINARY` collation compares UTF-8 bytes.
  * - Checkpoints: SQLite's own, in the `COMMIT` that takes the WAL past `wal_autocheckpoint`. While
  *   groups carry bulk batches (`bulkWriteRecords` records or more, e.g. a token import), the
@@ -246,7 +265,7 @@ export class SqliteJournal implements JournalV1 {
       if (schemaVersion !== sqliteMigrations.length) throw journalSchemaError(filename, schemaVersion, sqliteMigrations.length);
       const statements = prepareSqliteStatements(database);
       this.#dataVersion = statements.dataVersion.get() as number;
-      return { database, statements, transactions: createSqliteTransactions(database, statements, clock), schemaVersion, walSync, walMode, bulkCheckpoints: false, lastBulkGroupAt: 0 };
+      return { database, statements, transactions: createSqliteTransactions(database, statements, clock), schemaVersion, walSync, footprints: new CommitFootprints(), walMode, bulkCheckpoints: false, lastBulkGroupAt: 0 };
     } catch (error) {
       database.close();
       throw error;
@@ -361,9 +380,7 @@ export class SqliteJournal implements JournalV1 {
     if (puts.length === 0 && deletes.length === 0 && outbox.length === 0) return emptyWriteResult;
     return new Promise<JournalWriteResult>((resolve, reject) => {
       this.#queuedWrites.push({ puts, deletes, outbox, resolve, reject });
-      if (this.#groupCommitScheduled) return;
-      this.#groupCommitScheduled = true;
-      scheduleImmediate(() => this.#commitQueuedWrites());
+      this.#scheduleGroupCommit();
     });
   }
 
@@ -373,11 +390,28 @@ export class SqliteJournal implements JournalV1 {
     return Object.freeze({ ...statistics, walSyncs: statistics.walSyncs + (this.#connection?.walSync?.syncs ?? 0) });
   }
 
-  /** Commits every queued write, at most `maximumGroupCommitBatches` per transaction. Never throws. */
-  #commitQueuedWrites(): void {
+  /** Has the next group committed in a later turn of the event loop (`setImmediate`), once however many writes ask. */
+  #scheduleGroupCommit(): void {
+    if (this.#groupCommitScheduled) return;
+    this.#groupCommitScheduled = true;
+    scheduleImmediate(() => this.#commitNextGroup());
+  }
+
+  /**
+   * Commits the oldest queued writes, at most `maximumGroupCommitBatches`, and leaves the rest to
+   * a later turn of the event loop (I/O callbacks run in between). Never throws.
+   */
+  #commitNextGroup(): void {
     this.#groupCommitScheduled = false;
+    if (this.#queuedWrites.length === 0) return;
+    this.#commitGroup(this.#queuedWrites.splice(0, this.#options.maximumGroupCommitBatches));
+    if (this.#queuedWrites.length > 0) this.#scheduleGroupCommit();
+  }
+
+  /** Commits every queued write at once, group after group (for `close()`). Never throws. */
+  #commitQueuedWrites(): void {
     while (this.#queuedWrites.length > 0) {
-      this.#commitGroup(this.#queuedWrites.splice(0, maximumGroupCommitBatches));
+      this.#commitGroup(this.#queuedWrites.splice(0, this.#options.maximumGroupCommitBatches));
     }
   }
 
@@ -450,12 +484,14 @@ export class SqliteJournal implements JournalV1 {
 
   /** Resolves committed writes once their commit is on disk (at once when SQLite synced it in `COMMIT`); a failed sync rejects them. */
   #settleWhenDurable(connection: SqliteConnection, committed: readonly { readonly queued: QueuedWrite; readonly result: JournalWriteResult }[]): void {
-    const { walSync } = connection;
+    const { walSync, footprints } = connection;
     if (walSync === undefined) {
       for (const { queued, result } of committed) queued.resolve(result);
       return;
     }
-    walSync.durable(walSync.noteCommit()).then(
+    const generation = walSync.noteCommit();
+    footprints.noteBatches(generation, committed.map(({ queued }) => queued));
+    this.#untilDurable(walSync, generation).then(
       () => {
         for (const { queued, result } of committed) queued.resolve(result);
       },
@@ -465,26 +501,60 @@ export class SqliteJournal implements JournalV1 {
     );
   }
 
+  /** Resolves once commit `generation` (and every commit before it) is on disk; at once (no sync, no wait) when it already is. */
+  async #untilDurable(walSync: WalSynchronizer, generation: number): Promise<void> {
+    if (!walSync.isDurable(generation)) await walSync.durable(generation);
+  }
+
   /**
    * Returns `result` once everything it may show is on disk: this connection's commits, and any
-   * other connection's (another process) since the last look (`PRAGMA data_version` moved).
+   * other connection's (another process) since the last look (`PRAGMA data_version` moved). With
+   * no commit pending, it answers without waiting for any sync.
    */
   async #durableRead<Result>(connection: SqliteConnection, result: Result): Promise<Result> {
-    const { walSync, statements } = connection;
+    const { walSync } = connection;
     if (walSync === undefined) return result;
-    const dataVersion = this.#guard('read', () => statements.dataVersion.get() as number);
-    if (dataVersion !== this.#dataVersion) {
-      this.#dataVersion = dataVersion;
-      walSync.noteCommit();
-    }
-    await walSync.durable();
+    this.#noteOtherCommits(connection, walSync);
+    await this.#untilDurable(walSync, walSync.committed);
     return result;
   }
 
-  /** Returns `result` of a writing transaction (claim, acknowledgement, release) once its commit is on disk. */
-  async #durableWrite<Result>(connection: SqliteConnection, result: Result): Promise<Result> {
+  /** Notes the commits of other connections since the last look (`PRAGMA data_version` moved) as one commit to sync, changing anything. */
+  #noteOtherCommits(connection: SqliteConnection, walSync: WalSynchronizer): void {
+    const dataVersion = this.#guard('read', () => connection.statements.dataVersion.get() as number);
+    if (dataVersion === this.#dataVersion) return;
+    this.#dataVersion = dataVersion;
+    connection.footprints.noteEverything(walSync.noteCommit());
+  }
+
+  /**
+   * Runs a claim: a plain read for one candidate first (no lock, no commit, no sync when there is
+   * none), then the claiming transaction. Returns the claimed items once the commits that changed
+   * what it searched (the collection, or the outbox: `CommitFootprints`) are on disk, ours and other
+   * connections', without waiting for its own lease commit: a lease lost in a power loss only means
+   * the items are claimed again, and the next durable commit covers it anyway.
+   */
+  async #durableClaim<Item>(connection: SqliteConnection, operation: string, claimRun: ClaimRun<Item>): Promise<readonly Item[]> {
+    if (!this.#guard(operation, claimRun.hasCandidate)) return this.#durableRead(connection, emptyClaim);
+    const claimed = this.#guard(operation, claimRun.claimItems);
+    const { walSync, footprints } = connection;
+    if (walSync === undefined) return claimed;
+    // Commits of other connections seen now happened before the claim took the write lock, or after it (waiting for those too is only cautious).
+    this.#noteOtherCommits(connection, walSync);
+    const generationRead = claimRun.footprintOfRead(footprints);
+    // A claim that found nothing after all (taken meanwhile by another process) changed no row: no frames to sync.
+    if (claimed.length > 0) claimRun.noteLeases(footprints, walSync.noteCommit());
+    await this.#untilDurable(walSync, generationRead);
+    return claimed;
+  }
+
+  /** Returns `result` of a writing transaction on the outbox (acknowledgement, release) once its commit is on disk. */
+  async #durableOutboxWrite<Result>(connection: SqliteConnection, result: Result): Promise<Result> {
     const { walSync } = connection;
-    if (walSync !== undefined) await walSync.durable(walSync.noteCommit());
+    if (walSync === undefined) return result;
+    const generation = walSync.noteCommit();
+    connection.footprints.noteOutbox(generation);
+    await this.#untilDurable(walSync, generation);
     return result;
   }
 
@@ -499,7 +569,15 @@ export class SqliteJournal implements JournalV1 {
     assertLimit('claim', options.limit);
     assertLeaseMilliseconds('claim', options.leaseMs);
     const request = { collection: options.collection, index: options.index, owner: options.owner, leaseMs: options.leaseMs, limit: options.limit };
-    return this.#durableWrite(connection, this.#guard('claim', () => connection.transactions.claimRecords.immediate(request)));
+    const { statements, transactions } = connection;
+    return this.#durableClaim(connection, 'claim', {
+      hasCandidate: () =>
+        statements.selectClaimableRecords.get({ collection: request.collection, index: request.index, owner: request.owner, now: this.#options.clock.now(), limit: 1 }) !==
+        undefined,
+      claimItems: () => transactions.claimRecords.immediate(request),
+      footprintOfRead: (footprints) => footprints.generationOfCollection(request.collection),
+      noteLeases: (footprints, generation) => footprints.noteCollection(generation, request.collection),
+    });
   }
 
   /**
@@ -513,7 +591,20 @@ export class SqliteJournal implements JournalV1 {
     assertLimit('claimOutbox', options.limit);
     assertLeaseMilliseconds('claimOutbox', options.leaseMs);
     const request = { owner: options.owner, leaseMs: options.leaseMs, limit: options.limit, topics: options.topics };
-    return this.#durableWrite(connection, this.#guard('claimOutbox', () => connection.transactions.claimMessages.immediate(request)));
+    const { statements, transactions } = connection;
+    return this.#durableClaim(connection, 'claimOutbox', {
+      hasCandidate: () => {
+        const now = this.#options.clock.now();
+        const candidate =
+          request.topics === undefined
+            ? statements.selectClaimableMessages.get({ now, limit: 1 })
+            : statements.selectClaimableMessagesOfTopics.get({ now, limit: 1, topics: JSON.stringify(request.topics) });
+        return candidate !== undefined;
+      },
+      claimItems: () => transactions.claimMessages.immediate(request),
+      footprintOfRead: (footprints) => footprints.generationOfOutbox(),
+      noteLeases: (footprints, generation) => footprints.noteOutbox(generation),
+    });
   }
 
   /**
@@ -524,7 +615,7 @@ export class SqliteJournal implements JournalV1 {
   async acknowledgeOutbox(input: { readonly sequences: readonly number[]; readonly owner: string }): Promise<{ readonly acknowledged: readonly number[] }> {
     const connection = this.#writable('acknowledgeOutbox');
     const acknowledged = this.#guard('acknowledgeOutbox', () => connection.transactions.acknowledgeMessages.immediate(input.sequences, input.owner));
-    return this.#durableWrite(connection, Object.freeze({ acknowledged }));
+    return this.#durableOutboxWrite(connection, Object.freeze({ acknowledged }));
   }
 
   /**
@@ -538,7 +629,7 @@ export class SqliteJournal implements JournalV1 {
     assertAvailableAt(input.availableAt);
     const parameters = { sequence: input.sequence, owner: input.owner, availableAt: input.availableAt, error: input.error ?? null };
     this.#guard('releaseOutbox', () => connection.statements.releaseMessage.run(parameters));
-    await this.#durableWrite(connection, undefined);
+    await this.#durableOutboxWrite(connection, undefined);
   }
 
   /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */

@@ -62,6 +62,24 @@ describe("synchronous 'FULL': the WAL sync runs off the event loop", () => {
     await journal.close();
   });
 
+  test('a read waits for every commit pending when it ran, whatever it changed', async () => {
+    const journal = await openJournal();
+    await journal.write({ puts: [put('settled')] });
+    const start = journal.groupCommitStatistics().walSyncs;
+    const written = journal.write({ puts: [put('pending')] });
+    // The group commits in this turn's check phase; its sync then runs on the thread pool.
+    await new Promise((resolve) => setImmediate(resolve));
+    let writeSettled = false;
+    void written.then(() => {
+      writeSettled = true;
+    });
+    expect(await journal.count('orders')).toBe(0);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 1);
+    await written;
+    expect(writeSettled).toBe(true);
+    await journal.close();
+  });
+
   test("another process's commit (seen through data_version) is synced before a read returns it", async () => {
     const filename = directory.file('foreign');
     const journal = await openJournal({ filename });
@@ -79,16 +97,122 @@ describe("synchronous 'FULL': the WAL sync runs off the event loop", () => {
     await journal.close();
   });
 
-  test('claims, acknowledgements and releases settle after their own sync', async () => {
+  test('acknowledgements and releases settle after their own sync; claims do not wait for the sync of their own lease commit', async () => {
     const journal = await openJournal();
     await journal.write({ puts: [put('c1')], outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd1', payload: '{}' }] });
     const start = journal.groupCommitStatistics().walSyncs;
-    expect(await journal.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 })).toHaveLength(1);
     const [message] = await journal.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 });
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start);
+    // One sync covers the release and the lease committed before it.
     await journal.releaseOutbox({ sequence: message!.sequence, owner: 'w', availableAt: 0 });
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 1);
     const [again] = await journal.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 });
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 1);
     expect(await journal.acknowledgeOutbox({ sequences: [again!.sequence], owner: 'w' })).toEqual({ acknowledged: [again!.sequence] });
-    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 5);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 2);
+    expect(await journal.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 })).toHaveLength(1);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 2);
+    await journal.close();
+  });
+
+  test('a claim answers only once the commits it read are on disk (its own lease commit is synced later, by the next sync)', async () => {
+    const filename = directory.file('claim-reads-durable');
+    const journal = await openJournal({ filename });
+    const start = journal.groupCommitStatistics().walSyncs;
+    const order: string[] = [];
+    const written = journal.write({ puts: [put('r1')], outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd1', payload: '{}' }] }).then(() => order.push('write settled'));
+    // The group commits in this turn's check phase; its sync then runs on the thread pool.
+    await new Promise((resolve) => setImmediate(resolve));
+    const claimedMessages = journal.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 }).then((messages) => {
+      order.push(`claimed ${messages.length} message after ${journal.groupCommitStatistics().walSyncs - start} sync`);
+    });
+    const claimedRecords = journal.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 }).then((records) => {
+      order.push(`claimed ${records.length} record after ${journal.groupCommitStatistics().walSyncs - start} sync`);
+    });
+    await Promise.all([written, claimedMessages, claimedRecords]);
+    // The record claim does not read the outbox: the message lease committed before it is not its concern.
+    expect(order).toEqual(['write settled', 'claimed 1 message after 1 sync', 'claimed 1 record after 1 sync']);
+    // The leases are committed (another connection sees them) though no sync covers them yet.
+    const other = new Database(filename, { readonly: true });
+    try {
+      expect(other.prepare('SELECT lease_owner FROM outbox').pluck().all()).toEqual(['w']);
+      expect(other.prepare('SELECT lease_owner FROM records').pluck().all()).toEqual(['w']);
+    } finally {
+      other.close();
+    }
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 1);
+    // A read showing a lease waits for its sync; one sync covers both leases.
+    expect(await journal.get('payments', 'r1')).toMatchObject({ version: 2, lease: { owner: 'w' } });
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 2);
+    expect(await journal.pendingOutboxCount()).toBe(1);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 2);
+    // A claim of its own lease again reads the lease it committed: it waits for that sync.
+    expect(await journal.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 })).toHaveLength(1);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 2);
+    expect(await journal.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 })).toMatchObject([{ version: 4 }]);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(start + 3);
+    await journal.close();
+  });
+
+  test("a claim waits for another process's commits it read (seen through data_version)", async () => {
+    const filename = directory.file('claim-foreign');
+    const journal = await openJournal({ filename });
+    await journal.write({ puts: [put('mine')] });
+    const syncs = journal.groupCommitStatistics().walSyncs;
+    const other = new Database(filename);
+    try {
+      other.pragma('synchronous = NORMAL');
+      other
+        .prepare("INSERT INTO outbox (topic, ordering_key, deduplication_id, payload, attempts, enqueued_at, available_at) VALUES ('t', 'o', 'theirs', '{}', 0, 0, 0)")
+        .run();
+    } finally {
+      other.close();
+    }
+    expect(await journal.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 })).toMatchObject([{ deduplicationId: 'theirs' }]);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(syncs + 1);
+    await journal.close();
+  });
+
+  test('an empty claim takes no write lock, commits nothing and syncs nothing', async () => {
+    const filename = directory.file('empty-claim');
+    const journal = new SqliteJournal({ filename, clock: new ManualClock(0), busyTimeoutMs: 20 });
+    await journal.open();
+    await journal.write({ puts: [put('taken')], outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd1', payload: '{}' }] });
+    expect(await journal.claim({ collection: 'payments', index: 'pending', owner: 'a', leaseMs: 1_000, limit: 10 })).toHaveLength(1);
+    expect(await journal.claimOutbox({ owner: 'a', leaseMs: 1_000, limit: 10 })).toHaveLength(1);
+    await journal.write({ puts: [{ collection: 'payments', key: 'other', value: '{}', index: 'done', expectedVersion: 0 }] });
+    const syncs = journal.groupCommitStatistics().walSyncs;
+    // Another process holds the write lock: an empty claim does not need it.
+    const other = new Database(filename);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(await journal.claim({ collection: 'payments', index: 'pending', owner: 'b', leaseMs: 1_000, limit: 10 })).toMatchObject([]);
+      expect(await journal.claimOutbox({ owner: 'b', leaseMs: 1_000, limit: 10 })).toEqual([]);
+      expect(await journal.claimOutbox({ owner: 'b', leaseMs: 1_000, limit: 10, topics: ['t'] })).toEqual([]);
+      // A claim that finds a candidate still takes the lock (and waits for it).
+      await expect(journal.claim({ collection: 'payments', index: 'pending', owner: 'a', leaseMs: 1_000, limit: 10 })).rejects.toMatchObject({ code: 'JOURNAL_BUSY' });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(journal.groupCommitStatistics().walSyncs).toBe(syncs);
+    await journal.close();
+  });
+
+  test('a claim whose candidate is gone by the time it holds the lock returns nothing and notes no commit of its own', async () => {
+    const filename = directory.file('vanished-candidate');
+    // The lease of worker b expires at 1,000: the look for a candidate runs at 1,000, the claim itself (a clock stepping back) at 999.
+    const times = [0, 0, 1_000, 999];
+    const clock = { specificationVersion: 'v1' as const, now: () => times.shift() ?? 2_000, sleep: () => Promise.resolve() };
+    const journal = new SqliteJournal({ filename, clock });
+    await journal.open();
+    await journal.write({ outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd1', payload: '{}' }] });
+    expect(await journal.claimOutbox({ owner: 'b', leaseMs: 1_000, limit: 10 })).toHaveLength(1);
+    const syncs = journal.groupCommitStatistics().walSyncs;
+    expect(await journal.claimOutbox({ owner: 'a', leaseMs: 1_000, limit: 10 })).toEqual([]);
+    // Nothing new to sync for a read either.
+    expect(await journal.pendingOutboxCount()).toBe(1);
+    expect(journal.groupCommitStatistics().walSyncs).toBe(syncs + 1);
     await journal.close();
   });
 
@@ -116,8 +240,15 @@ describe("synchronous 'FULL': the WAL sync runs off the event loop", () => {
     expect(normal.groupCommitStatistics().walSyncs).toBe(0);
     await normal.close();
     const memory = await openJournal({ filename: ':memory:' });
-    await memory.write({ puts: [put('m1')] });
+    await memory.write({ puts: [put('m1')], outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd1', payload: '{}' }] });
     expect(await memory.get('payments', 'm1')).toMatchObject({ version: 1 });
+    // Claims, acknowledgements and releases settle right after their commit.
+    expect(await memory.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 })).toMatchObject([{ key: 'm1', version: 2 }]);
+    const [message] = await memory.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 });
+    await memory.releaseOutbox({ sequence: message!.sequence, owner: 'w', availableAt: 0 });
+    const [again] = await memory.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 });
+    expect(await memory.acknowledgeOutbox({ sequences: [again!.sequence], owner: 'w' })).toEqual({ acknowledged: [again!.sequence] });
+    expect(await memory.claimOutbox({ owner: 'w', leaseMs: 1_000, limit: 10 })).toEqual([]);
     expect(memory.groupCommitStatistics().walSyncs).toBe(0);
     await memory.close();
   });

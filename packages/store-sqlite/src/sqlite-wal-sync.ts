@@ -47,6 +47,16 @@ export class WalSynchronizer {
     return this.#syncs;
   }
 
+  /** The generation of the last commit noted: `durable(committed)` covers everything committed so far. */
+  get committed(): number {
+    return this.#committed;
+  }
+
+  /** Whether every commit up to `generation` is known to be on disk (then `durable(generation)` would not wait). */
+  isDurable(generation: number): boolean {
+    return this.#durable >= generation;
+  }
+
   /** Notes a commit whose frames are in the WAL but maybe not on disk yet; returns its generation. */
   noteCommit(): number {
     this.#committed += 1;
