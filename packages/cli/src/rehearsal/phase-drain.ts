@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { intentsCollection, Money, PaymentRepository } from '@paymigrate/core';
+import { outboxLeaseMs } from '../runtime/runtime.js';
 import { rehearsalActor } from './phase-ramp.js';
 import { completeSessions } from './session-steps.js';
 import { forEachConcurrently, type PhaseRunner, type RehearsalContext } from './rehearsal-context.js';
@@ -90,7 +91,10 @@ export const drainPhase: PhaseRunner = async (context) => {
   });
   settled = await settleEverything(context);
   let delivered = 0;
-  for (let round = 0; round < 200; round += 1) {
+  // Messages a killed earlier run had claimed stay leased to it until their lease ends: wait that long
+  // (and a little more) for them before calling anything undelivered.
+  const deliveryDeadline = Date.now() + outboxLeaseMs + 10_000;
+  while (Date.now() < deliveryDeadline) {
     const report = await runtime.relay.runOnce();
     delivered += report.delivered;
     if ((await runtime.journal.pendingOutboxCount({ topics: runtime.relayTopics })) === 0) break;

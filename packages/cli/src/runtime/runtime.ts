@@ -31,6 +31,12 @@ import { tokenImportReadiness } from './token-readiness.js';
 import type { Environment } from './environment.js';
 import { createRoutingRuntime, type RoutingRuntime } from './routing.js';
 
+/**
+ * How long a claimed outbox message stays leased to the relay that claimed it. A process killed
+ * while delivering leaves its messages leased this long; then any relay delivers them again.
+ */
+export const outboxLeaseMs = 30_000;
+
 /** Everything a command works with, built from one configuration. */
 export interface PaymigrateRuntime {
   /** The validated configuration. */
@@ -182,6 +188,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Paymigrate
       clock,
       logger: logger.child({ component: 'outbox' }),
       batchSize: 200,
+      leaseMs: outboxLeaseMs,
       retry: { baseDelayMs: 100, maxDelayMs: 5_000 },
     });
     return {
