@@ -1,7 +1,7 @@
 import { InvalidRequestError, Money, ProviderRetryableError } from '@paymigrate/core';
 import { payPalFakeRoutes, payPalFaultBodies, payPalTestPaymentTokens } from '@paymigrate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPayPalTestSubject, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
+import { createPayPalTestSubject, failure, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
 import { createPayPalGateway } from './paypal-gateway.js';
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -11,15 +11,6 @@ const usd = (minorUnits: number) => Money.of(minorUnits, 'USD');
 
 function authorizeInput(overrides: Record<string, unknown> = {}) {
   return { idempotencyKey: newKey(), merchantReference: newReference(), amount: usd(10_000), paymentMethodToken: payPalTestPaymentTokens.visa.vaultId, ...overrides };
-}
-
-async function failure(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('captures and voids of an order this gateway authorized skip the order read', () => {

@@ -16,7 +16,7 @@ import {
 import { payPalFakeRoutes, payPalFaultBodies, payPalTestPaymentTokens } from '@paymigrate/testkit';
 import { AbortError, ApiError, ArgumentsValidationError, ResponseValidationError } from '@paypal/paypal-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPayPalTestSubject, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
+import { createPayPalTestSubject, failure, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
 import { defaultRetryAfterMilliseconds, malformedPayPalAnswer, normalizePayPalError, parseRetryAfter } from './paypal-error.js';
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -24,15 +24,6 @@ afterAll(() => server.close());
 
 const usd = (minorUnits: number) => Money.of(minorUnits, 'USD');
 const visa = payPalTestPaymentTokens.visa.vaultId;
-
-async function failure(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function authorizeInput(overrides: Record<string, unknown> = {}) {
   return { idempotencyKey: newKey(), merchantReference: newReference(), amount: usd(10_000), paymentMethodToken: visa, ...overrides };

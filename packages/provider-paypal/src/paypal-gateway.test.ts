@@ -1,21 +1,12 @@
 import { InvalidRequestError, Money, UnsupportedOperationError } from '@paymigrate/core';
 import { payPalFakeRoutes, payPalTestPaymentTokens } from '@paymigrate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPayPalTestSubject, newCustomerId, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
+import { createPayPalTestSubject, failure, newCustomerId, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 
 const usd = (minorUnits: number) => Money.of(minorUnits, 'USD');
-
-async function failure(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('3-D Secure', () => {
   it.each([

@@ -10,7 +10,7 @@ import {
 import { payPalSandboxBaseUrl, payPalTestPaymentTokens } from '@paymigrate/testkit';
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPayPalTestSubject, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
+import { createPayPalTestSubject, failure, newKey, newReference, server } from './__fixtures__/paypal-test-environment.js';
 import { normalizePayPalError } from './paypal-error.js';
 
 /**
@@ -22,15 +22,6 @@ afterAll(() => server.close());
 
 const usd = (minorUnits: number) => Money.of(minorUnits, 'USD');
 const url = (path: string) => `${payPalSandboxBaseUrl}${path}`;
-
-async function failure(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function authorizeInput(merchantReference = newReference()) {
   return { idempotencyKey: newKey(), merchantReference, amount: usd(10_000), paymentMethodToken: payPalTestPaymentTokens.visa.vaultId };

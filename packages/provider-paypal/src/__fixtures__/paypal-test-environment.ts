@@ -55,3 +55,13 @@ export function wireMoney(amount: Money): { currency_code: string; value: string
   const { currencyCode, value } = toPayPalAmount(amount);
   return { currency_code: currencyCode, value };
 }
+
+/** What `action` rejected with; fails the test when it resolves. */
+export async function failure(action: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
