@@ -13,6 +13,7 @@ import {
   createSessionMigrationController,
   emptyOperationCounters,
   findSensitiveDataInText,
+  forEachConcurrently,
   type JournalV1,
   Money,
   parseSession,
@@ -97,19 +98,6 @@ function payment(paymentId: string): PaymentRecord {
     createdAt: 1,
     updatedAt: 1,
   };
-}
-
-async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next] as Item;
-        next += 1;
-        await work(item);
-      }
-    }),
-  );
 }
 
 describe('session migration: memcached -> Redis, 10,000 live sessions, concurrent writers, corrupt sessions', () => {

@@ -22,16 +22,5 @@ export function shopperSession(index: number, language: string): string {
   });
 }
 
-/** Runs `work` over `items`, `concurrency` at a time. */
-export async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next;
-        next += 1;
-        await work(items[index] as Item, index);
-      }
-    }),
-  );
-}
+/** The shared helper, re-exported for the benches that import it from here. */
+export { forEachConcurrently } from '@paymigrate/core';

@@ -1,3 +1,4 @@
+export * from './concurrency/map-concurrently.js';
 export * from './config/parse-options.js';
 export * from './errors/index.js';
 export * from './money/index.js';

@@ -1,4 +1,4 @@
-import type { SessionMigrationController, SessionStoreV1 } from '@paymigrate/core';
+import { forEachConcurrently as forEachItemConcurrently, type SessionMigrationController, type SessionStoreV1 } from '@paymigrate/core';
 import type { ProgressReporter } from '../output/progress.js';
 import type { PaymigrateRuntime } from '../runtime/runtime.js';
 import type { CustomerDirectory } from './customer-directory.js';
@@ -91,16 +91,10 @@ export async function forEachConcurrently<Item>(
   work: (item: Item) => Promise<void>,
   onDone?: (done: number) => void,
 ): Promise<void> {
-  let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next] as Item;
-      next += 1;
-      await work(item);
-      done += 1;
-      onDone?.(done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  await forEachItemConcurrently(items, concurrency, async (item) => {
+    await work(item);
+    done += 1;
+    onDone?.(done);
+  });
 }

@@ -67,6 +67,7 @@ import type {
   RegisterOrderInput,
   RepairStuckOrdersOptions,
 } from './order-sync-types.js';
+import { forEachConcurrently } from '../concurrency/map-concurrently.js';
 
 /** Compare-and-set rounds before a conflict is given up to the caller (only under extreme contention). */
 const maximumConflictRounds = 100;
@@ -82,19 +83,6 @@ function isRefusal(error: unknown): boolean {
     IdempotencyConflictError.isInstance(error) ||
     UnsupportedOperationError.isInstance(error)
   );
-}
-
-/** Runs `work` over `items`, at most `concurrency` at a time. */
-async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next] as Item;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** A payment change a provider webhook reports; `undefined` for events that move no money. */

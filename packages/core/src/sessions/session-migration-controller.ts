@@ -38,6 +38,7 @@ import {
 } from './session-quarantine.js';
 import { parseSession } from './session-schema.js';
 import { isTombstoneValue, remainingTtlSeconds, serializeSession, sessionChecksum, sha256Hex } from './session-values.js';
+import { mapConcurrently } from '../concurrency/map-concurrently.js';
 
 /**
  * What the live store (`createMigratingSessionStore`) needs from the controller: the journaled
@@ -296,21 +297,6 @@ function describeError(error: unknown): string {
   if (PaymigrateError.isInstance(error)) return `${error.code}: ${error.message}`;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return redactSensitiveText(message);
-}
-
-/** Runs `work` on every item with at most `concurrency` running at once; the answers in item order. */
-async function mapConcurrently<Item, Answer>(items: readonly Item[], concurrency: number, work: (item: Item, position: number) => Promise<Answer>): Promise<Answer[]> {
-  const answers = new Array<Answer>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const position = next;
-      next += 1;
-      answers[position] = await work(items[position] as Item, position);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return answers;
 }
 
 /** Splits `items` into consecutive chunks of at most `size`. */

@@ -10,6 +10,7 @@ import { safeDetail } from './mapping-row-classifier.js';
 import type { TokenMapping, TokenMappingOrigin } from './token-mapping.js';
 import { recollectionWrites } from './token-recollection.js';
 import type { TokenVault } from './token-vault.js';
+import { forEachConcurrently } from '../concurrency/map-concurrently.js';
 
 /** Same-key retries of provider calls. */
 export interface ExchangeRetryPolicy {
@@ -71,19 +72,6 @@ export function emptyExchangeCounts(): ExchangeCounts {
 /** A stable idempotency key of at most 64 characters for an operation on a mapping. */
 export function exchangeIdempotencyKey(operation: 'import' | 'verify', mappingKey: string): string {
   return `${operation === 'import' ? 'tki' : 'tkv'}_${createHash('sha256').update(mappingKey).digest('base64url').slice(0, 43)}`;
-}
-
-/** Runs `work` over `items`, at most `concurrency` at a time. */
-export async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next] as Item;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
 /** The outcome of one provider call after retries: its answer, or the error that made us give up. */

@@ -80,6 +80,7 @@ import type {
   TransactionStateManager,
   UnresolvedPayment,
 } from './transaction-types.js';
+import { forEachConcurrently } from '../concurrency/map-concurrently.js';
 
 /** A payment id: short and plain, so every idempotency key derived from it fits 64 characters. */
 const paymentIdPattern = /^[A-Za-z0-9_-]{1,36}$/;
@@ -166,19 +167,6 @@ interface CallFailure {
   readonly code: string;
   /** The provider's `Retry-After`, milliseconds (0 when none). */
   readonly retryAfterMs: number;
-}
-
-/** Runs `work` over `items`, at most `concurrency` at a time. */
-async function forEachConcurrently<Item>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next] as Item;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** The instruments the state manager records on. */

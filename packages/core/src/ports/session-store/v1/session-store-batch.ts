@@ -1,5 +1,6 @@
 import { PaymigrateError } from '../../../errors/paymigrate-error.js';
 import type { SessionCompareAndSetRequest, SessionCompareAndSetResult, SessionEntry, SessionStoreV1 } from './session-store.js';
+import { mapConcurrently } from '../../../concurrency/map-concurrently.js';
 
 /** Options of the batch helpers. */
 export interface SessionBatchOptions {
@@ -12,21 +13,6 @@ export interface SessionBatchOptions {
 }
 
 const defaultFallbackConcurrency = 32;
-
-/** Runs `work` on every item, at most `concurrency` at once, and collects the answers in order. */
-async function mapConcurrently<Item, Answer>(items: readonly Item[], concurrency: number, work: (item: Item) => Promise<Answer>): Promise<Answer[]> {
-  const answers = new Array<Answer>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const position = next;
-      next += 1;
-      answers[position] = await work(items[position] as Item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
-  return answers;
-}
 
 /** A store's batch answered with another number of slots than it was asked for: a broken adapter. */
 function assertSlots(store: SessionStoreV1, operation: string, asked: number, answered: number): void {
