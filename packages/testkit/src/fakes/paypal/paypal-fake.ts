@@ -637,6 +637,29 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
     return { refusal: badRequest({ issue: 'MALFORMED_REQUEST_JSON', description: 'The request JSON is not well formed.', location: 'body' }) };
   }
 
+  /** The JSON object body of an authenticated request, or the 401 / 400 PayPal answers instead. */
+  function authenticatedBody(context: FakeRouteContext): { readonly body: Record<string, unknown> } | { readonly refusal: FakeResponse } {
+    const unauthorized = authenticate(context);
+    return unauthorized === undefined ? readBody(context) : { refusal: unauthorized };
+  }
+
+  /**
+   * The units a capture or refund asks for: all that remains when the body names no amount,
+   * otherwise the amount, refused in PayPal's words when its currency differs or it exceeds what remains.
+   */
+  function requestedUnits(
+    body: Record<string, unknown>,
+    remaining: { readonly units: bigint; readonly currency: string },
+    refusals: { readonly currencyMismatch: readonly [string, string]; readonly exceeded: readonly [string, string] },
+  ): { readonly units: bigint } | { readonly refusal: FakeResponse } {
+    if (body.amount === undefined) return { units: remaining.units };
+    const amount = parsePayPalAmount(body.amount, '/amount');
+    if (isAmountProblem(amount)) return { refusal: amountProblemResponse(amount) };
+    if (amount.currency !== remaining.currency) return { refusal: unprocessable(...refusals.currencyMismatch, '/amount/currency_code') };
+    if (amount.units > remaining.units) return { refusal: unprocessable(...refusals.exceeded, '/amount/value') };
+    return { units: amount.units };
+  }
+
   function replayed(operation: string, context: FakeRouteContext): string | undefined {
     const requestId = context.headers.get('paypal-request-id');
     return requestId === null ? undefined : requestIds.get(`${operation}:${requestId}`);
@@ -741,9 +764,7 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
     method: 'POST',
     path: '/v2/checkout/orders',
     handle: (context) => {
-      const unauthorized = authenticate(context);
-      if (unauthorized !== undefined) return unauthorized;
-      const read = readBody(context);
+      const read = authenticatedBody(context);
       if ('refusal' in read) return read.refusal;
       const { body } = read;
       const previous = replayed('create-order', context);
@@ -855,9 +876,7 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
       method: 'POST',
       path: `/v2/checkout/orders/:id/${action}`,
       handle: (context) => {
-        const unauthorized = authenticate(context);
-        if (unauthorized !== undefined) return unauthorized;
-        const read = readBody(context);
+        const read = authenticatedBody(context);
         if ('refusal' in read) return read.refusal;
         const previous = replayed(`${action}-order`, context);
         if (previous !== undefined) return orderAnswer(context, orders.get(previous) as FakeOrder, 200);
@@ -888,9 +907,7 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
     method: 'POST',
     path: '/v2/payments/authorizations/:authorization_id/capture',
     handle: (context) => {
-      const unauthorized = authenticate(context);
-      if (unauthorized !== undefined) return unauthorized;
-      const read = readBody(context);
+      const read = authenticatedBody(context);
       if ('refusal' in read) return read.refusal;
       const { body } = read;
       const previous = replayed('capture-authorization', context);
@@ -906,18 +923,12 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
         .filter((capture) => capture.authorizationId === authorizationId && capture.status !== 'DECLINED' && capture.status !== 'FAILED')
         .reduce((sum, capture) => sum + capture.units, 0n);
       const remaining = authorization.units - capturedSoFar;
-      let units = remaining;
-      if (body.amount !== undefined) {
-        const amount = parsePayPalAmount(body.amount, '/amount');
-        if (isAmountProblem(amount)) return amountProblemResponse(amount);
-        if (amount.currency !== authorization.currency) {
-          return unprocessable('AUTH_CAPTURE_CURRENCY_MISMATCH', 'Currency of capture must be the same as currency of authorization.', '/amount/currency_code');
-        }
-        if (amount.units > remaining) {
-          return unprocessable('MAX_CAPTURE_AMOUNT_EXCEEDED', 'Capture amount exceeds allowable limit. Please contact customer service or your account manager to change the limit.', '/amount/value');
-        }
-        units = amount.units;
-      }
+      const requested = requestedUnits(body, { units: remaining, currency: authorization.currency }, {
+        currencyMismatch: ['AUTH_CAPTURE_CURRENCY_MISMATCH', 'Currency of capture must be the same as currency of authorization.'],
+        exceeded: ['MAX_CAPTURE_AMOUNT_EXCEEDED', 'Capture amount exceeds allowable limit. Please contact customer service or your account manager to change the limit.'],
+      });
+      if ('refusal' in requested) return requested.refusal;
+      const { units } = requested;
       const invoiceId = optionalString(body.invoice_id) ?? authorization.invoiceId;
       if (invoiceTaken(invoiceId, order.id)) return duplicateInvoice();
       if (invoiceId !== undefined) invoiceOwners.set(invoiceId, order.id);
@@ -1035,9 +1046,7 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
     method: 'POST',
     path: '/v2/payments/captures/:capture_id/refund',
     handle: (context) => {
-      const unauthorized = authenticate(context);
-      if (unauthorized !== undefined) return unauthorized;
-      const read = readBody(context);
+      const read = authenticatedBody(context);
       if ('refusal' in read) return read.refusal;
       const { body } = read;
       const previous = replayed('refund-capture', context);
@@ -1049,19 +1058,12 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
       if (capture.status === 'DECLINED' || capture.status === 'FAILED') return unprocessable('REFUND_NOT_ALLOWED', 'Capture cannot be refunded.');
       if (capture.status === 'PENDING') return unprocessable('PENDING_CAPTURE', 'Cannot initiate a refund as the capture is pending. Capture is typically pending when the payer has paid with an eCheck.');
       if (capture.status === 'REFUNDED') return unprocessable('CAPTURE_FULLY_REFUNDED', 'The capture has already been fully refunded');
-      const remaining = capture.units - capture.refundedUnits;
-      let units = remaining;
-      if (body.amount !== undefined) {
-        const amount = parsePayPalAmount(body.amount, '/amount');
-        if (isAmountProblem(amount)) return amountProblemResponse(amount);
-        if (amount.currency !== capture.currency) {
-          return unprocessable('REFUND_CAPTURE_CURRENCY_MISMATCH', 'Refund must be in the same currency as the capture', '/amount/currency_code');
-        }
-        if (amount.units > remaining) {
-          return unprocessable('REFUND_AMOUNT_EXCEEDED', 'The refund amount must be less than or equal to the capture amount that has not yet been refunded.', '/amount/value');
-        }
-        units = amount.units;
-      }
+      const requested = requestedUnits(body, { units: capture.units - capture.refundedUnits, currency: capture.currency }, {
+        currencyMismatch: ['REFUND_CAPTURE_CURRENCY_MISMATCH', 'Refund must be in the same currency as the capture'],
+        exceeded: ['REFUND_AMOUNT_EXCEEDED', 'The refund amount must be less than or equal to the capture amount that has not yet been refunded.'],
+      });
+      if ('refusal' in requested) return requested.refusal;
+      const { units } = requested;
       const invoiceId = optionalString(body.invoice_id);
       if (invoiceTaken(invoiceId, capture.orderId)) return duplicateInvoice();
       if (invoiceId !== undefined) invoiceOwners.set(invoiceId, capture.orderId);
@@ -1155,9 +1157,7 @@ export function createPayPalFake(options: CreatePayPalFakeOptions = {}): PayPalF
     method: 'POST',
     path: '/v1/notifications/verify-webhook-signature',
     handle: (context) => {
-      const unauthorized = authenticate(context);
-      if (unauthorized !== undefined) return unauthorized;
-      const read = readBody(context);
+      const read = authenticatedBody(context);
       if ('refusal' in read) return read.refusal;
       const { body } = read;
       const fields = ['auth_algo', 'cert_url', 'transmission_id', 'transmission_sig', 'transmission_time', 'webhook_id'] as const;
