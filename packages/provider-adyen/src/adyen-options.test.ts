@@ -1,5 +1,5 @@
 import { ConfigurationError, Money } from '@paymigrate/core';
-import { adyenTestTokens, createAdyenFake } from '@paymigrate/testkit';
+import { adyenTestTokens, configurationErrorOf, createAdyenFake } from '@paymigrate/testkit';
 import { describe, expect, test } from 'vitest';
 import { captureError, newKey, newReference, testReturnUrl, useMockServer } from './__fixtures__/adyen-test-setup.js';
 import { createBaseUrlTransport } from './adyen-api-client.js';
@@ -21,13 +21,7 @@ const complete: AdyenGatewayOptions = {
 };
 
 function configurationError(options: unknown): ConfigurationError {
-  try {
-    resolveAdyenOptions(options as AdyenGatewayOptions);
-  } catch (error) {
-    if (ConfigurationError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigurationError');
+  return configurationErrorOf(() => resolveAdyenOptions(options as AdyenGatewayOptions));
 }
 
 describe('options', () => {

@@ -1,18 +1,8 @@
-import { ConfigurationError } from '@paymigrate/core';
+import { configurationErrorOf as configurationError } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { payPalCapabilities } from './paypal-capabilities.js';
 import { createPayPalGateway } from './paypal-gateway.js';
 import { resolvePayPalOptions } from './paypal-options.js';
-
-function configurationError(action: () => unknown): ConfigurationError {
-  try {
-    action();
-  } catch (error) {
-    expect(ConfigurationError.isInstance(error), `expected ConfigurationError, got ${String(error)}`).toBe(true);
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
-}
 
 describe('PayPal options', () => {
   it('a missing client id names the option and PAYPAL_CLIENT_ID', () => {

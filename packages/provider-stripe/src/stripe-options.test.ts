@@ -1,19 +1,10 @@
 import { ConfigurationError } from '@paymigrate/core';
+import { configurationErrorOf } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { stripeCapabilities, stripeCardBrands } from './stripe-capabilities.js';
 import { createStripeGateway } from './stripe-gateway.js';
 import { stripePresentmentCurrencies } from './stripe-money.js';
 import { parseStripeGatewayOptions, type StripeGatewayOptions } from './stripe-options.js';
-
-function configurationErrorOf(action: () => unknown): ConfigurationError {
-  try {
-    action();
-  } catch (error) {
-    expect(ConfigurationError.isInstance(error), `ConfigurationError, got ${String(error)}`).toBe(true);
-    return error as ConfigurationError;
-  }
-  throw new Error('Expected a ConfigurationError');
-}
 
 describe('secrets', () => {
   it('a missing API key names the option and its environment variable', () => {

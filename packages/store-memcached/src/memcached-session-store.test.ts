@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { ConfigurationError, PaymigrateError, type SessionEntry, type SessionStoreV1 } from '@paymigrate/core';
-import { findFreePort, type MemcachedServer, sessionStoreContract, startMemcachedServer } from '@paymigrate/testkit';
+import { captureError, configurationErrorOf, findFreePort, type MemcachedServer, sessionStoreContract, startMemcachedServer } from '@paymigrate/testkit';
 import { Client, type Response } from 'memjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, envelopeHeaderBytes, newVersion, sessionEnvelopeFlags } from './memcached-envelope.js';
@@ -58,15 +58,6 @@ async function batchesOf(store: SessionStoreV1, options: { prefix?: string; batc
   const batches: (readonly string[])[] = [];
   for await (const batch of store.enumerate(options)) batches.push(batch);
   return batches;
-}
-
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
 }
 
 /** A key prefix no other case uses. */
@@ -794,15 +785,7 @@ describe('MemcachedSessionStore under injected failures and races', () => {
 });
 
 describe('MemcachedSessionStore options', () => {
-  const configurationError = (input: unknown): ConfigurationError => {
-    try {
-      createMemcachedSessionStore(input as never);
-    } catch (error) {
-      expect(ConfigurationError.isInstance(error)).toBe(true);
-      return error as ConfigurationError;
-    }
-    throw new Error('Expected a ConfigurationError');
-  };
+  const configurationError = (input: unknown): ConfigurationError => configurationErrorOf(() => createMemcachedSessionStore(input as never));
 
   test('names the option at fault', () => {
     expect(configurationError({}).option).toBe('memcached.servers');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigurationError, PaymigrateError } from '@paymigrate/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { findFreePort, type RedisServer, startRedisServer } from '@paymigrate/testkit';
+import { captureError, findFreePort, type RedisServer, startRedisServer } from '@paymigrate/testkit';
 import { createRedisBroadcast, type RedisBroadcast } from './redis-broadcast.js';
 
 let server: RedisServer;
@@ -39,15 +39,6 @@ async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
 }
 
 describe('createRedisBroadcast', () => {

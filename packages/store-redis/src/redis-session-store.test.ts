@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, PaymigrateError, type SessionStoreV1 } from '@paymigrate/core';
-import { findFreePort, type RedisServer, sessionStoreContract, startRedisServer } from '@paymigrate/testkit';
+import { type ConfigurationError, PaymigrateError, type SessionStoreV1 } from '@paymigrate/core';
+import { captureError, configurationErrorOf, findFreePort, type RedisServer, sessionStoreContract, startRedisServer } from '@paymigrate/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createRedisSessionStore, escapeGlob, maximumTtlSeconds, RedisSessionStore } from './redis-session-store.js';
@@ -57,15 +57,6 @@ async function batchesOf(store: SessionStoreV1, options: { prefix?: string; batc
 
 /** A fresh namespace so cases sharing the server never see each other's keys. */
 const namespace = (): string => `test:${randomUUID()}:`;
-
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
-}
 
 describe('RedisSessionStore', () => {
   test('is a v1 store named redis that scans and honours milliseconds, with no value limit declared', async () => {
@@ -343,15 +334,7 @@ describe('RedisSessionStore', () => {
 });
 
 describe('RedisSessionStore options', () => {
-  const configurationError = (input: unknown): ConfigurationError => {
-    try {
-      createRedisSessionStore(input as never);
-    } catch (error) {
-      expect(ConfigurationError.isInstance(error)).toBe(true);
-      return error as ConfigurationError;
-    }
-    throw new Error('Expected a ConfigurationError');
-  };
+  const configurationError = (input: unknown): ConfigurationError => configurationErrorOf(() => createRedisSessionStore(input as never));
 
   test('names the option at fault', () => {
     expect(configurationError({}).option).toBe('redis.url');

@@ -1,3 +1,4 @@
+export * from './assertions/index.js';
 export * from './contracts/index.js';
 export * from './fakes/adyen/index.js';
 export * from './fakes/paypal/index.js';

@@ -1,4 +1,4 @@
-import { InMemoryJournal } from '@paymigrate/testkit';
+import { configurationErrorOf, InMemoryJournal } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { IllegalTransitionError } from '../errors/illegal-transition-error.js';
@@ -51,13 +51,7 @@ describe('createMigrationOrchestrator options', () => {
   const valid: MigrationOrchestratorOptions = { journal, fromProvider: 'stripe', toProvider: 'adyen', inFlightPayments };
 
   function configurationError(options: unknown): ConfigurationError {
-    try {
-      createMigrationOrchestrator(options as MigrationOrchestratorOptions);
-    } catch (error) {
-      if (ConfigurationError.isInstance(error)) return error;
-      throw error;
-    }
-    throw new Error('expected ConfigurationError');
+    return configurationErrorOf(() => createMigrationOrchestrator(options as MigrationOrchestratorOptions));
   }
 
   it('defaults the migration id and builds without touching the journal', () => {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
+import { configurationErrorOf } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../errors/configuration-error.js';
+import { type ConfigurationError } from '../errors/configuration-error.js';
 import { createLogger } from '../observability/logger.js';
 import { createCutoverHarness, type CutoverHarness, driveTo, newProvider, oldProvider } from './__fixtures__/cutover-harness.js';
 import { MigrationStateInvalidError } from './cutover-errors.js';
@@ -46,13 +47,7 @@ const request: CheckoutRequest = { paymentId: 'pay_1', customerId: 'cus_1' };
 
 describe('createMigrationProviderSelector options', () => {
   function configurationError(options: Record<string, unknown>): ConfigurationError {
-    try {
-      createMigrationProviderSelector(options as unknown as MigrationProviderSelectorOptions);
-    } catch (error) {
-      if (ConfigurationError.isInstance(error)) return error;
-      throw error;
-    }
-    throw new Error('expected ConfigurationError');
+    return configurationErrorOf(() => createMigrationProviderSelector(options as unknown as MigrationProviderSelectorOptions));
   }
 
   it('builds with only a journal and the old provider (defaults for the rest)', async () => {

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import type { KeyProviderV1, WrappedKey } from '@paymigrate/core';
 import { expect } from 'vitest';
 import { type ContractInput, type ContractSuite, runContract, withSubject } from './contract-suite.js';
+import { captureError } from '../assertions/caught-errors.js';
 
 /** Options of `keyProviderContract`. */
 export interface KeyProviderContractOptions {
@@ -12,16 +13,6 @@ export interface KeyProviderContractOptions {
    * cannot rotate from a test opts out of that suite with a reason.
    */
   readonly rotate: (subject: KeyProviderV1) => Promise<void>;
-}
-
-/** Runs `action` and returns what it threw or rejected with; fails the test when it succeeds. */
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
 }
 
 /** A fresh random 32-byte data key. */

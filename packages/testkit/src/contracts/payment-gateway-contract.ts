@@ -19,6 +19,7 @@ import {
 } from '@paymigrate/core';
 import { expect, type TestContext } from 'vitest';
 import { type ContractContext, type ContractInput, type ContractSuite, runContract, withSubject } from './contract-suite.js';
+import { captureError } from '../assertions/caught-errors.js';
 
 /** The event a contract asks `signWebhook` (or `forgeWebhook`) to build. */
 export interface PaymentGatewayContractWebhookEvent {
@@ -138,16 +139,6 @@ function newKey(): string {
 /** A fresh merchant reference. */
 function newMerchantReference(): string {
   return `order-${randomUUID()}`;
-}
-
-/** Runs `action` and returns what it threw; fails the test when it succeeds. */
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
 }
 
 /** Amounts in the contract's currency. */

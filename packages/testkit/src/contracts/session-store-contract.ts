@@ -8,6 +8,7 @@ import {
 } from '@paymigrate/core';
 import { expect } from 'vitest';
 import { type ContractContext, type ContractInput, type ContractSuite, runContract, withSubject } from './contract-suite.js';
+import { captureError } from '../assertions/caught-errors.js';
 
 /** Options of `sessionStoreContract`. */
 export interface SessionStoreContractOptions {
@@ -67,16 +68,6 @@ async function setMany(store: SessionStoreV1, keys: readonly string[], ttlSecond
 /** The entry of a successful compare-and-set (the caller has asserted `ok`). */
 function entryOf(result: SessionCompareAndSetResult): SessionEntry {
   return (result as { readonly entry: SessionEntry }).entry;
-}
-
-/** Runs `action` and returns what it threw or rejected with; fails the test when it succeeds. */
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
 }
 
 /** Basics: identity, get, set, overwrite, delete, byte-exact values. */

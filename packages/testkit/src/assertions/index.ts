@@ -1,0 +1,1 @@
+export { captureError, configurationErrorOf } from './caught-errors.js';
