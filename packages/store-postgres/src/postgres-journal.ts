@@ -33,7 +33,9 @@ const emptyWriteResult: JournalWriteResult = Object.freeze({ records: Object.fre
  * - `open()` migrates the schema under an advisory lock (safe when a fleet starts at once).
  * - `write` is one READ COMMITTED transaction of a few multi-row statements: named records are
  *   locked `FOR UPDATE` in key order, every compare-and-set condition is checked, then everything
- *   is applied. A 10,000-put batch takes four round trips.
+ *   is applied. A 10,000-put batch takes four round trips. A deferred batch (`durability:
+ *   'deferred'`) is the same transaction with `SET LOCAL synchronous_commit TO OFF`: its COMMIT
+ *   does not wait for the WAL flush (PostgreSQL's asynchronous commit, see `PostgresBatchWriter`).
  * - `claim` and `claimOutbox` are single statements over `FOR UPDATE SKIP LOCKED`.
  * - A deadlock or serialization failure rolls the transaction back with nothing applied; the
  *   journal runs it again (up to four attempts) and only then throws the server's error as

@@ -84,4 +84,60 @@ describe('PostgresBatchWriter', () => {
     expect(await journal.pendingOutboxCount()).toBe(2_000);
     await journal.close();
   });
+
+  test("a deferred batch turns synchronous_commit off for its own transaction only (asynchronous commit); a durable one leaves it on", async () => {
+    const schema = database.freshSchema();
+    const journal = createPostgresJournal({ connectionString: database.connectionString(), schema });
+    await journal.open();
+    const pool = database.createPool(1);
+    const writer = new PostgresBatchWriter(journalTables(schema));
+    const client = await pool.connect();
+    const setting = async (): Promise<string> => (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+    const texts: string[] = [];
+    const recording: Queryable = {
+      query: (text, values) => {
+        texts.push(text);
+        return client.query(text, values);
+      },
+    };
+    try {
+      // The test server runs with synchronous commits off for speed; production servers have them on.
+      await client.query('SET synchronous_commit TO ON');
+      expect(await setting()).toBe('on');
+      await client.query('BEGIN');
+      await writer.apply(recording, { puts: puts(1, 'deferred', 0), outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd', payload: '{}' }], durability: 'deferred' }, 1_000);
+      expect(texts[0]).toBe('SET LOCAL synchronous_commit TO OFF');
+      expect(await setting()).toBe('off');
+      await client.query('COMMIT');
+      // SET LOCAL ends with its transaction: the pooled connection is back to synchronous commits.
+      expect(await setting()).toBe('on');
+      texts.length = 0;
+      await client.query('BEGIN');
+      await writer.apply(recording, { puts: puts(1, 'durable', 0), durability: 'durable' }, 1_000);
+      expect(await setting()).toBe('on');
+      await client.query('COMMIT');
+      expect(texts.some((text) => text.includes('synchronous_commit'))).toBe(false);
+      await client.query('RESET synchronous_commit');
+    } finally {
+      client.release();
+    }
+    // Committed and visible to every other connection at once.
+    expect(await journal.get('payments', 'deferred-00000')).toMatchObject({ version: 1 });
+    expect(await journal.pendingOutboxCount()).toBe(1);
+    await journal.close();
+  });
+
+  test('a deferred write through the journal commits at once and a conflict still fails it whole', async () => {
+    const schema = database.freshSchema();
+    const journal = createPostgresJournal({ connectionString: database.connectionString(), schema });
+    await journal.open();
+    const [record] = (await journal.write({ puts: puts(1, 'p', 0), durability: 'deferred' })).records;
+    expect(record).toMatchObject({ key: 'p-00000', version: 1 });
+    await expect(journal.write({ puts: [...puts(1, 'q', 0), ...puts(1, 'p', 0)], outbox: [{ topic: 't', orderingKey: 'o', deduplicationId: 'd', payload: '{}' }], durability: 'deferred' })).rejects.toMatchObject({
+      code: 'JOURNAL_VERSION_CONFLICT',
+    });
+    expect(await journal.get('payments', 'q-00000')).toBeUndefined();
+    expect(await journal.pendingOutboxCount()).toBe(0);
+    await journal.close();
+  });
 });

@@ -64,8 +64,18 @@ export class PostgresBatchWriter {
     this.#outbox = new PostgresOutboxStatements(tables);
   }
 
-  /** Applies `batch` on `client`, which must be inside a transaction. */
+  /**
+   * Applies `batch` on `client`, which must be inside a transaction. A deferred batch
+   * (`durability: 'deferred'`) first sets `synchronous_commit` to `off` for this transaction only
+   * (`SET LOCAL`): PostgreSQL's asynchronous commit, which is exactly the port's deferred guarantee.
+   * The COMMIT returns without waiting for the WAL flush; the transaction is visible to everyone at
+   * once; the WAL writer flushes it within three `wal_writer_delay` (200 ms by default); and the WAL
+   * is flushed in order, so any later synchronous commit (whose COMMIT waits for the WAL up to its
+   * own record) makes it durable too. A server crash can lose only the latest asynchronous commits,
+   * never a synchronous one after them, and never part of a transaction.
+   */
   async apply(client: Queryable, batch: JournalWriteBatch, now: number): Promise<JournalWriteResult> {
+    if (batch.durability === 'deferred') await client.query('SET LOCAL synchronous_commit TO OFF');
     const puts = batch.puts ?? [];
     const deletes = batch.deletes ?? [];
     const versions = await this.#lockExisting(client, [...puts, ...deletes]);

@@ -100,6 +100,8 @@ interface ClaimRun<Item> {
 
 /** A `write()` waiting for the next group commit. */
 interface QueuedWrite extends GroupedBatch {
+  /** `durability: 'deferred'`: settled right after its group commits, without waiting for the WAL sync. */
+  readonly deferred: boolean;
   readonly resolve: (result: JournalWriteResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -138,6 +140,13 @@ export interface GroupCommitStatistics {
  *   the commits that changed what they searched are (`CommitFootprints`), including other
  *   processes' commits (seen through `PRAGMA data_version`). Same guarantee as SQLite's own
  *   `FULL`, without stalling the process for each fsync.
+ * - Deferred writes (`durability: 'deferred'`): settled right after their group's commit, without
+ *   waiting for its WAL sync, which starts all the same (so they are on disk soon after on their
+ *   own, and durable writes of the same or a later group still wait for it). Reads do not wait for
+ *   commits that carried deferred batches only; claims still wait for the commits that changed what
+ *   they searched, so no outbox message is handed out before it is on disk. The WAL is one file,
+ *   appended and synced in commit order: a power loss can take a deferred batch only with every
+ *   later commit not synced yet, never a durable one that settled.
  * - Group commit: `write` does not commit on its own. It queues its batch, and once per turn of the
  *   event loop (`setImmediate`) up to `maximumGroupCommitBatches` queued batches are committed in
  *   ONE `BEGIN IMMEDIATE` transaction, each batch in its own `SAVEPOINT`, so concurrent writers
@@ -362,7 +371,8 @@ export class SqliteJournal implements JournalV1 {
    * applied, so a conflict leaves records and outbox untouched. The batch is committed together with
    * the other batches written in the same turn of the event loop (group commit: one `BEGIN
    * IMMEDIATE` transaction, a savepoint per batch, one fsync); the promise resolves once that commit
-   * is durable. An empty batch takes no lock and commits nothing.
+   * is durable, or right after the commit for `durability: 'deferred'` (the sync follows on its own).
+   * An empty batch takes no lock and commits nothing.
    * @throws VersionConflictError naming the first record (puts, then deletes) whose version does not
    *   match; the other batches of the group are not affected.
    * @throws TypeError when an expected version is not `'any'` or an integer >= 0, a record appears
@@ -379,7 +389,7 @@ export class SqliteJournal implements JournalV1 {
     assertBatchShape(puts, deletes, outbox);
     if (puts.length === 0 && deletes.length === 0 && outbox.length === 0) return emptyWriteResult;
     return new Promise<JournalWriteResult>((resolve, reject) => {
-      this.#queuedWrites.push({ puts, deletes, outbox, resolve, reject });
+      this.#queuedWrites.push({ puts, deletes, outbox, deferred: batch.durability === 'deferred', resolve, reject });
       this.#scheduleGroupCommit();
     });
   }
@@ -482,21 +492,30 @@ export class SqliteJournal implements JournalV1 {
     connection.database.pragma(`wal_autocheckpoint = ${bulk ? bulkWalAutocheckpointPages : defaultWalAutocheckpointPages}`);
   }
 
-  /** Resolves committed writes once their commit is on disk (at once when SQLite synced it in `COMMIT`); a failed sync rejects them. */
+  /**
+   * Resolves committed writes once their commit is on disk (at once when SQLite synced it in
+   * `COMMIT`); a failed sync rejects them. Deferred writes resolve at once, right after the commit;
+   * the sync starts all the same, so they are flushed soon after on their own (and every durable
+   * write of this or a later group waits for it). A failed sync is reported to the durable writes
+   * of the group only; the next durable write's sync tries again and covers everything committed
+   * before it, deferred commits included.
+   */
   #settleWhenDurable(connection: SqliteConnection, committed: readonly { readonly queued: QueuedWrite; readonly result: JournalWriteResult }[]): void {
     const { walSync, footprints } = connection;
     if (walSync === undefined) {
       for (const { queued, result } of committed) queued.resolve(result);
       return;
     }
-    const generation = walSync.noteCommit();
+    const durable = committed.filter(({ queued }) => !queued.deferred);
+    const generation = walSync.noteCommit(durable.length === 0);
     footprints.noteBatches(generation, committed.map(({ queued }) => queued));
+    for (const { queued, result } of committed) if (queued.deferred) queued.resolve(result);
     this.#untilDurable(walSync, generation).then(
       () => {
-        for (const { queued, result } of committed) queued.resolve(result);
+        for (const { queued, result } of durable) queued.resolve(result);
       },
       (error: unknown) => {
-        for (const { queued } of committed) queued.reject(error);
+        for (const { queued } of durable) queued.reject(error);
       },
     );
   }
@@ -509,13 +528,15 @@ export class SqliteJournal implements JournalV1 {
   /**
    * Returns `result` once everything it may show is on disk: this connection's commits, and any
    * other connection's (another process) since the last look (`PRAGMA data_version` moved). With
-   * no commit pending, it answers without waiting for any sync.
+   * no commit pending, it answers without waiting for any sync. Commits of deferred writes only
+   * made after the last other commit are not waited for (`WalSynchronizer.readableGeneration`): a
+   * deferred batch is visible at once by contract.
    */
   async #durableRead<Result>(connection: SqliteConnection, result: Result): Promise<Result> {
     const { walSync } = connection;
     if (walSync === undefined) return result;
     this.#noteOtherCommits(connection, walSync);
-    await this.#untilDurable(walSync, walSync.committed);
+    await this.#untilDurable(walSync, walSync.readableGeneration);
     return result;
   }
 

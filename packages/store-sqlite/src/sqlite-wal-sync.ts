@@ -22,12 +22,16 @@ const datasync = promisify(fdatasync);
  * thread-pool task per sync); while the connection is open SQLite never deletes its WAL.
  *
  * Since other code may see a commit between the commit and its sync, readers wait too
- * (`durable()`), so nothing this journal returns can vanish in a power loss.
+ * (`durable()` up to `readableGeneration`), so nothing this journal returns can vanish in a power
+ * loss, except what deferred batches (`durability: 'deferred'`) wrote: those are visible before
+ * they are on disk by contract, and are lost only together with every later commit not synced yet.
  */
 export class WalSynchronizer {
   readonly #walPath: string;
   /** Commits noted so far (ours, and other connections' ones seen through `data_version`). */
   #committed = 0;
+  /** The latest commit noted that was not deferred: reads wait for it (`readableGeneration`). */
+  #lastUndeferred = 0;
   /** The highest commit generation known to be on disk. */
   #durable = 0;
   /** The sync in flight, if any. */
@@ -47,9 +51,14 @@ export class WalSynchronizer {
     return this.#syncs;
   }
 
-  /** The generation of the last commit noted: `durable(committed)` covers everything committed so far. */
-  get committed(): number {
-    return this.#committed;
+  /**
+   * The generation a read must see durable before it answers: the latest commit noted that was not
+   * deferred (`noteCommit(true)`). A read may show deferred commits made after it before they are on
+   * disk: a deferred batch is visible at once by contract, and a power loss takes it back only
+   * together with every later commit that is not durable yet (the WAL is synced in commit order).
+   */
+  get readableGeneration(): number {
+    return this.#lastUndeferred;
   }
 
   /** Whether every commit up to `generation` is known to be on disk (then `durable(generation)` would not wait). */
@@ -57,9 +66,14 @@ export class WalSynchronizer {
     return this.#durable >= generation;
   }
 
-  /** Notes a commit whose frames are in the WAL but maybe not on disk yet; returns its generation. */
-  noteCommit(): number {
+  /**
+   * Notes a commit whose frames are in the WAL but maybe not on disk yet; returns its generation.
+   * @param deferred True for a commit of deferred write batches only (`durability: 'deferred'`):
+   *   reads do not wait for it (`readableGeneration`).
+   */
+  noteCommit(deferred = false): number {
     this.#committed += 1;
+    if (!deferred) this.#lastUndeferred = this.#committed;
     return this.#committed;
   }
 

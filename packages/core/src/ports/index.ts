@@ -16,6 +16,7 @@ export type {
   Journal,
   JournalClaimOptions,
   JournalDelete,
+  JournalDurability,
   JournalLease,
   JournalListOptions,
   JournalPut,

@@ -30,7 +30,7 @@ import { encodePlatformPaymentMessage } from '../outbox/platform-payment-message
 import { type PaymentState, paymentStateMachine } from '../payment/payment-state.js';
 import type { ClockV1 } from '../ports/clock/v1/clock.js';
 import { systemClock } from '../ports/clock/v1/system-clock.js';
-import type { JournalPut, JournalRecord, JournalV1, OutboxMessageInput } from '../ports/journal/v1/journal.js';
+import type { JournalDurability, JournalPut, JournalRecord, JournalV1, OutboxMessageInput } from '../ports/journal/v1/journal.js';
 import type { PaymentGatewayV1 } from '../ports/payment-gateway/v1/payment-gateway.js';
 import type { PaymentOperationResult, PaymentSnapshot, PaymentWebhookEvent } from '../ports/payment-gateway/v1/payment-gateway-types.js';
 import {
@@ -583,7 +583,9 @@ class TransactionEngine implements TransactionStateManager {
         case 'snapshot':
         case 'operation':
         case 'declined':
-          return this.#finish(intentId, owner, this.#decideResponse(outcome, progress, 'response'), known);
+          // The first answer to the intent this request just wrote: its outcome may be deferred
+          // (`#outcomeDurability` decides from what the batch holds).
+          return this.#finish(intentId, owner, this.#decideResponse(outcome, progress, 'response'), known, owner === undefined && known !== undefined);
         case 'conflict':
           return this.#conflict(intentId, owner, outcome, progress, known);
         case 'rejected':
@@ -1075,9 +1077,34 @@ class TransactionEngine implements TransactionStateManager {
   // Journal plumbing
   // -------------------------------------------------------------------------------------------
 
-  async #finish(intentId: string, owner: string | undefined, decide: Decide, known?: Updated): Promise<TransactionResult> {
-    const { intent, payment } = await this.#update(intentId, owner, decide, known);
+  async #finish(intentId: string, owner: string | undefined, decide: Decide, known?: Updated, deferrable = false): Promise<TransactionResult> {
+    const { intent, payment } = await this.#update(intentId, owner, decide, known, deferrable);
     return this.#result(intent.value, payment.value, false);
+  }
+
+  /**
+   * How durable an outcome's batch must be when `write` resolves. `'deferred'` (committed at once,
+   * durable with the next durable write or the store's own flush a moment later) only when a crash
+   * losing the batch changes nothing anybody relies on, because the recovery pass re-creates every
+   * part of it from the durable intent (still `pending`) and the provider's truth:
+   * - the outcome is a success the provider has recorded under the intent's idempotency key (an
+   *   authorization, a charge, a capture, refund or void accepted or done): sent again with the
+   *   same key it answers the same, or the lookup by merchant reference finds it; no second charge;
+   * - the batch holds the intent, its payment, provider references (derived from the answer) and
+   *   platform messages whose deduplication ids are the intent's, so the re-created ones are the same
+   *   messages (the SQLite journal hands no message to the relay before it is on disk; on PostgreSQL a
+   *   relay may deliver one first, and the platform then gets it again: at-least-once, as ever).
+   * Everything else stays durable: failures and declines (the caller may retry elsewhere or with
+   * another card, and a provider need not replay a decline or an unavailable call under the key, so
+   * a re-sent request could execute), unresolved outcomes (an operator's queue), and saved payment
+   * methods (the token engine's delta pass copies them to the new provider, and a lookup does not
+   * bring them back). Only the first answer to a request's own new intent asks (`deferrable`), so
+   * technical cancels and the intents they resolve (written by resolution and recovery) never do.
+   */
+  #outcomeDurability(decision: Decision): JournalDurability {
+    if (decision.intent.status !== 'succeeded') return 'durable';
+    const rederived = (decision.puts ?? []).every((put) => put.collection === this.#providerReferences.collection);
+    return rederived ? 'deferred' : 'durable';
   }
 
   /**
@@ -1086,9 +1113,10 @@ class TransactionEngine implements TransactionStateManager {
    * someone else wrote first: read again and decide again (the decision stops when the intent is
    * already final). A recovery worker whose claim was taken over stops (fencing). `known`: the
    * intent and payment as this run last wrote them, the first round's starting point instead of a
-   * read (a change made since fails the compare-and-set, and the next round reads).
+   * read (a change made since fails the compare-and-set, and the next round reads). `deferrable`:
+   * the write is the request's outcome of its own intent, which `#outcomeDurability` may defer.
    */
-  async #update(intentId: string, owner: string | undefined, decide: Decide, known?: Updated): Promise<Updated> {
+  async #update(intentId: string, owner: string | undefined, decide: Decide, known?: Updated, deferrable = false): Promise<Updated> {
     for (let round = 1; ; round += 1) {
       const basis = round === 1 ? known : undefined;
       const intent = basis?.intent ?? (await this.#require(this.#intents, intentId));
@@ -1107,9 +1135,11 @@ class TransactionEngine implements TransactionStateManager {
       if (decision.related !== undefined) puts.push(this.#intents.put(decision.related.intent, decision.related.version));
       puts.push(...(decision.puts ?? []));
       const messagePayment = nextPayment ?? payment.value;
+      const outbox = (decision.messages ?? []).map((draft) => this.#message(messagePayment, draft));
+      const deferred = deferrable && this.#outcomeDurability(decision) === 'deferred';
       let records: readonly JournalRecord[];
       try {
-        ({ records } = await this.#journal.write({ puts, outbox: (decision.messages ?? []).map((draft) => this.#message(messagePayment, draft)) }));
+        ({ records } = await this.#journal.write(deferred ? { puts, outbox, durability: 'deferred' } : { puts, outbox }));
       } catch (error) {
         if (VersionConflictError.isInstance(error) && round < maximumConflictRounds) continue;
         throw error;

@@ -199,6 +199,16 @@ export interface UnresolvedPayment {
  * and its outcome after (invariant 1); follow-ups go to the pinned provider (invariant 2); unknown
  * outcomes are resolved on the same provider, never failed over (invariant 3); amounts are checked
  * against the journal before sending (invariant 4); platform updates leave through the outbox.
+ *
+ * Durability of its journal writes: every intent is durable before its provider call, and so is
+ * every write of recovery, of webhooks (`applyProviderEvent` answers only after it) and every
+ * failure, decline or unresolved outcome. The outcome of a success the provider recorded under the
+ * intent's idempotency key (an authorization, a charge, a capture, refund or void), answered to the
+ * request that wrote the intent, is written `durability: 'deferred'`: committed and visible when the
+ * call returns, on disk with the next durable write or a moment later. A crash that loses it leaves
+ * the durable `pending` intent, which the recovery pass sends again with the same key: the provider
+ * replays its answer (no second charge) and the same outcome and platform messages (same
+ * deduplication ids) are written. An authorization that saves the payment method stays durable.
  */
 export interface TransactionStateManager {
   /** Authorizes a new payment on the provider the selector picks, and pins it there. Idempotent by `paymentId`. */

@@ -534,6 +534,102 @@ export const journalAtomicBatchesSuite: ContractSuite<JournalV1, JournalContract
     }));
 };
 
+/**
+ * Deferred writes (`durability: 'deferred'`): committed when `write` resolves, exactly like a durable
+ * batch (atomic, compare-and-set, visible to every later read, claim and compare-and-set); only its
+ * durability comes later (checked across a reopen by the `durability` suite).
+ */
+export const journalDeferredWritesSuite: ContractSuite<JournalV1, JournalContractOptions> = (context) => {
+  const { test } = context;
+
+  test('a deferred batch is visible at once to get, getMany, list, count, claim and claimOutbox', () =>
+    withJournal(context, async (journal) => {
+      const result = await journal.write({
+        puts: [
+          { collection: 'payments', key: 'a', value: '"a1"', index: 'pending', expectedVersion: 0 },
+          { collection: 'payments', key: 'b', value: '"b1"', expectedVersion: 0 },
+        ],
+        outbox: [message('m1')],
+        durability: 'deferred',
+      });
+      expect(result.records.map((record) => [record.key, record.version])).toEqual([
+        ['a', 1],
+        ['b', 1],
+      ]);
+      expect(result.outboxSequences).toHaveLength(1);
+      expect(await journal.get('payments', 'a')).toEqual(result.records[0]);
+      expect(keysOf(await journal.getMany('payments', ['a', 'b']))).toEqual(['a', 'b']);
+      expect(keysOf(await journal.list('payments', { index: 'pending', limit: 10 }))).toEqual(['a']);
+      expect(await journal.count('payments')).toBe(2);
+      expect(await journal.pendingOutboxCount()).toBe(1);
+      const [claimed] = await journal.claim({ collection: 'payments', index: 'pending', owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      expect(claimed).toMatchObject({ key: 'a', version: 2 });
+      const messages = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      expect(messages.map((claimedMessage) => claimedMessage.deduplicationId)).toEqual(['dedup-m1']);
+    }));
+
+  test('the next compare-and-set sees a deferred batch: its versions win, stale ones fail, deduplication ids are taken', () =>
+    withJournal(context, async (journal) => {
+      const deferred = await journal.write({ puts: [{ collection: 'payments', key: 'a', value: '"a1"', expectedVersion: 0 }], outbox: [message('m1')], durability: 'deferred' });
+      const error = await captureError(() => put(journal, { key: 'a', expectedVersion: 0 }));
+      expectVersionConflict(error, { collection: 'payments', key: 'a', expectedVersion: 0, actualVersion: 1 });
+      // A deferred write on top of a deferred write, then a durable one on top of both.
+      await journal.write({ puts: [{ collection: 'payments', key: 'a', value: '"a2"', expectedVersion: 1 }], durability: 'deferred' });
+      expect(await put(journal, { key: 'a', value: '"a3"', expectedVersion: 2 })).toMatchObject({ version: 3, value: '"a3"' });
+      // The deferred batch's deduplication id is known: enqueueing it again reports its sequence.
+      expect(await enqueue(journal, message('m1'))).toEqual(deferred.outboxSequences);
+      expect(await journal.pendingOutboxCount()).toBe(1);
+    }));
+
+  test('a conflict fails a deferred batch whole: puts, deletes and outbox untouched', () =>
+    withJournal(context, async (journal) => {
+      await put(journal, { key: 'a', value: '"a1"', expectedVersion: 0 });
+      await put(journal, { key: 'c', value: '"c1"', expectedVersion: 0 });
+      const error = await captureError(() =>
+        journal.write({
+          puts: [
+            { collection: 'payments', key: 'a', value: '"a2"', expectedVersion: 1 },
+            { collection: 'payments', key: 'b', value: '"b1"', expectedVersion: 3 },
+          ],
+          deletes: [{ collection: 'payments', key: 'c', expectedVersion: 1 }],
+          outbox: [message('m1')],
+          durability: 'deferred',
+        }),
+      );
+      expectVersionConflict(error, { collection: 'payments', key: 'b', expectedVersion: 3, actualVersion: undefined });
+      expect((await journal.get('payments', 'a'))?.value).toBe('"a1"');
+      expect((await journal.get('payments', 'c'))?.value).toBe('"c1"');
+      expect(await journal.get('payments', 'b')).toBeUndefined();
+      expect(await journal.pendingOutboxCount()).toBe(0);
+    }));
+
+  test('deferred and durable batches written concurrently all commit, each atomically', () =>
+    withJournal(context, async (journal) => {
+      const writes = Array.from({ length: 10 }, (_, position) =>
+        journal.write({
+          puts: [
+            { collection: 'payments', key: `p${position}`, value: `"${position}"`, expectedVersion: 0 },
+            { collection: 'orders', key: `o${position}`, value: '{}', expectedVersion: 0 },
+          ],
+          outbox: [message(`m${position}`)],
+          durability: position % 2 === 0 ? 'deferred' : 'durable',
+        }),
+      );
+      const results = await Promise.all(writes);
+      expect(results.every((result) => result.records.length === 2 && result.outboxSequences.length === 1)).toBe(true);
+      expect(await journal.count('payments')).toBe(10);
+      expect(await journal.count('orders')).toBe(10);
+      expect(await journal.pendingOutboxCount()).toBe(10);
+    }));
+
+  test("durability 'durable' behaves as leaving it out", () =>
+    withJournal(context, async (journal) => {
+      const result = await journal.write({ puts: [{ collection: 'payments', key: 'a', value: '"a"', expectedVersion: 0 }], durability: 'durable' });
+      expect(result.records[0]).toMatchObject({ key: 'a', version: 1 });
+      expect(await journal.get('payments', 'a')).toEqual(result.records[0]);
+    }));
+};
+
 /** Listing: key order, index filter, keyset pagination, limits, counts. */
 export const journalListingSuite: ContractSuite<JournalV1, JournalContractOptions> = (context) => {
   const { test } = context;
@@ -984,6 +1080,40 @@ export const journalDurabilitySuite: ContractSuite<JournalV1, JournalContractOpt
         expect(again).toMatchObject({ sequence: m2, attempts: 2, lastError: 'HTTP 502', payload: JSON.stringify({ name: 'm2' }) });
       });
     }));
+
+  test('a deferred batch followed by a durable one: both survive a reopen, in order', () =>
+    withJournal(context, async (journal) => {
+      await journal.write({
+        puts: [{ collection: 'payments', key: 'p1', value: '"deferred"', index: 'authorized', expectedVersion: 0 }],
+        outbox: [message('m1')],
+        durability: 'deferred',
+      });
+      await journal.write({
+        puts: [{ collection: 'payments', key: 'p1', value: '"durable"', index: 'captured', expectedVersion: 1 }],
+        outbox: [message('m2', { orderingKey: 'order-m1' })],
+      });
+      await withReopened(journal, async (reopened) => {
+        expect(await reopened.get('payments', 'p1')).toMatchObject({ version: 2, value: '"durable"', index: 'captured' });
+        // Both messages, in enqueue order: one ordering key hands out the deferred batch's first.
+        const claimed = await reopened.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+        expect(claimed.map((claimedMessage) => claimedMessage.deduplicationId)).toEqual(['dedup-m1']);
+        expect(await reopened.pendingOutboxCount()).toBe(2);
+      });
+    }));
+
+  test('deferred batches written last are flushed by close and survive a reopen', () =>
+    withJournal(context, async (journal) => {
+      await put(journal, { key: 'p1', value: '"durable"', expectedVersion: 0 });
+      await Promise.all([
+        journal.write({ puts: [{ collection: 'payments', key: 'p1', value: '"deferred"', expectedVersion: 1 }], durability: 'deferred' }),
+        journal.write({ puts: [{ collection: 'payments', key: 'p2', value: '"deferred"', expectedVersion: 0 }], outbox: [message('m1')], durability: 'deferred' }),
+      ]);
+      await withReopened(journal, async (reopened) => {
+        expect(await reopened.get('payments', 'p1')).toMatchObject({ version: 2, value: '"deferred"' });
+        expect(await reopened.get('payments', 'p2')).toMatchObject({ version: 1, value: '"deferred"' });
+        expect(await reopened.pendingOutboxCount()).toBe(1);
+      });
+    }));
 };
 
 /** Every journal suite by name, for `journalContract` or to run one on its own. */
@@ -992,6 +1122,7 @@ export const journalContractSuites = {
   records: journalRecordsSuite,
   compareAndSet: journalCompareAndSetSuite,
   atomicBatches: journalAtomicBatchesSuite,
+  deferredWrites: journalDeferredWritesSuite,
   listing: journalListingSuite,
   claims: journalClaimsSuite,
   outbox: journalOutboxSuite,

@@ -113,7 +113,7 @@ test('the durability suite without options.reopen fails each case with a TypeErr
     bodies.push(body);
   }) as unknown as ContractTest;
   journalDurabilitySuite({ test: recordingTest, create: () => new InMemoryJournal(), options: { clock: undefined } });
-  expect(bodies).toHaveLength(2);
+  expect(bodies).toHaveLength(4);
   for (const body of bodies) {
     await expect(body()).rejects.toThrow(
       new TypeError("journalContract: the 'durability' suite needs options.reopen(subject); pass it or opt out with a reason."),

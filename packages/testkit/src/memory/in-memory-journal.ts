@@ -160,7 +160,9 @@ export class InMemoryJournal implements JournalV1 {
 
   /**
    * Applies a batch atomically: every compare-and-set condition is checked before anything is
-   * applied, so a conflict leaves records and outbox untouched.
+   * applied, so a conflict leaves records and outbox untouched. `durability` is accepted and makes
+   * no difference here: every batch is applied when `write` resolves and nothing is lost before
+   * `close()` (memory survives no crash anyway), so `'deferred'` and `'durable'` behave alike.
    * @throws VersionConflictError naming the first record (puts, then deletes) whose version does not match.
    * @throws TypeError when an expected version is not `'any'` or an integer >= 0, or a record appears twice.
    */

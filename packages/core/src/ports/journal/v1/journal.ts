@@ -92,6 +92,14 @@ export interface OutboxMessage extends OutboxMessageInput {
   readonly lastError: string | undefined;
 }
 
+/**
+ * When `write` resolves relative to the batch reaching stable storage.
+ * - `'durable'`: the batch survives a power loss once `write` resolves.
+ * - `'deferred'`: the batch is committed when `write` resolves, and durable a little later (see
+ *   `JournalWriteBatch.durability` for the exact guarantee).
+ */
+export type JournalDurability = 'durable' | 'deferred';
+
 /** An atomic set of writes: all apply or none do. */
 export interface JournalWriteBatch {
   /** Records to create or update. */
@@ -100,6 +108,32 @@ export interface JournalWriteBatch {
   readonly deletes?: readonly JournalDelete[] | undefined;
   /** Messages to enqueue in the outbox in this order. */
   readonly outbox?: readonly OutboxMessageInput[] | undefined;
+  /**
+   * Whether `write` waits for the batch to be durable (`'durable'`, the default) or only for it to
+   * be committed (`'deferred'`).
+   *
+   * A `'deferred'` batch, once `write` resolves, is exactly as atomic and as committed as a durable
+   * one: all of it or none of it applied, compare-and-set checked the same way (a conflict still
+   * fails the whole batch), and visible to every later `get`, `getMany`, `list`, `count`, `claim`,
+   * `claimOutbox` and compare-and-set on this journal, in any process. Only its durability is
+   * deferred:
+   * - it is durable no later than the moment the next `'durable'` write on the same journal resolves
+   *   (commit-order prefix durability: the store makes its commits durable in commit order, as the
+   *   write-ahead logs of SQLite and PostgreSQL do), and any durable write committed after it covers it;
+   * - the store flushes it on its own soon after, without anyone writing again (SQLite: its group's
+   *   WAL sync, started at the commit; PostgreSQL: the WAL writer, within three `wal_writer_delay`,
+   *   600 ms by default);
+   * - a crash (power loss, kernel panic; a process crash alone loses nothing committed) may lose it,
+   *   but only together with everything committed after it that was not durable yet: never a durable
+   *   batch committed after it, and never a part of it.
+   *
+   * Use it only for a batch whose loss in a crash something else repairs: for the Transaction State
+   * Manager, an outcome that the recovery pass re-derives from the durable intent and the provider's
+   * truth. Never for a write-ahead intent, nor for anything acknowledged to another system that
+   * cannot re-derive it.
+   * @default 'durable'
+   */
+  readonly durability?: JournalDurability | undefined;
 }
 
 /** What a committed batch produced. */
@@ -153,7 +187,12 @@ export interface OutboxClaimOptions {
  * PostgreSQL (fleets).
  *
  * Guarantees every implementation gives (checked by `journalContract` in `@paymigrate/testkit`):
- * - `write` is atomic and durable when it resolves: all puts, deletes and outbox messages, or none.
+ * - `write` is atomic: all puts, deletes and outbox messages, or none; it is committed (visible to
+ *   every later read, claim and compare-and-set) when it resolves.
+ * - `write` of a batch with `durability: 'durable'` (the default) is durable when it resolves. A
+ *   `'deferred'` batch is durable no later than the next durable write on the same journal resolves
+ *   (commit-order prefix durability), and flushed by the store soon after on its own; a crash may
+ *   lose it only together with every later commit that was not durable yet (never a part of it).
  * - Compare-and-set: a put or delete whose `expectedVersion` does not match fails the whole batch
  *   with `VersionConflictError` naming the record.
  * - `claim` and `claimOutbox` never give the same unexpired lease to two workers, also across
@@ -189,7 +228,7 @@ export interface JournalV1 {
   /** Counts records of a collection, optionally with one index value. */
   count(collection: string, options?: { readonly index?: string | undefined }): Promise<number>;
 
-  /** Applies a batch atomically (see the guarantees above). */
+  /** Applies a batch atomically; durable when it resolves unless the batch is `'deferred'` (see the guarantees above). */
   write(batch: JournalWriteBatch): Promise<JournalWriteResult>;
 
   /**
