@@ -131,14 +131,15 @@ describe("durability 'deferred' on synchronous 'FULL'", () => {
     await reopened.close();
   });
 
-  test('a failed sync after a deferred-only group rejects nobody then; the next durable write syncs again and hears of the failure', async () => {
+  test('a failed sync after a deferred-only group rejects nobody then; the journal takes no write after it', async () => {
     const filename = directory.file('unsyncable');
     const journal = await openJournal(filename);
     unlinkSync(`${filename}-wal`);
     // Committed (SQLite keeps writing the open, unlinked WAL): the deferred write resolves.
     expect((await journal.write({ puts: [put('d1')], durability: 'deferred' })).records[0]).toMatchObject({ version: 1 });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await expect(journal.write({ puts: [put('p1')] })).rejects.toMatchObject({ code: 'JOURNAL_SYNC_FAILED', isRetryable: true });
+    await expect(journal.write({ puts: [put('p1')] })).rejects.toMatchObject({ code: 'JOURNAL_SYNC_FAILED', isRetryable: false });
+    await expect(journal.write({ puts: [put('d2')], durability: 'deferred' })).rejects.toMatchObject({ code: 'JOURNAL_SYNC_FAILED' });
     await journal.close();
   });
 

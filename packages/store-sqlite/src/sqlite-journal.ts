@@ -380,6 +380,8 @@ export class SqliteJournal implements JournalV1 {
    *   in-memory journal would accept it). Checked at once: such a batch never joins a group.
    * @throws PaymigrateError `JOURNAL_BUSY` when the group could not get the lock within
    *   `busyTimeoutMs` (nothing of the group was written).
+   * @throws PaymigrateError `JOURNAL_SYNC_FAILED` (not retryable) when a WAL sync has failed since
+   *   the journal was opened: it takes no write until it is closed and opened again.
    */
   async write(batch: JournalWriteBatch): Promise<JournalWriteResult> {
     this.#writable('write');
@@ -674,6 +676,9 @@ export class SqliteJournal implements JournalV1 {
   #writable(operation: string): SqliteConnection {
     const connection = this.#connect(operation);
     if (this.#options.readonly) throw journalReadonlyError(this.#options.filename, operation);
+    // After a failed WAL sync nothing more is committed (writes, deferred or not, claims, outbox changes) until the journal is reopened.
+    const failure = connection.walSync?.failure;
+    if (failure !== undefined) throw failure;
     return connection;
   }
 

@@ -216,7 +216,7 @@ describe("synchronous 'FULL': the WAL sync runs off the event loop", () => {
     await journal.close();
   });
 
-  test('a WAL that cannot be synced rejects the writes of that commit with the retryable JOURNAL_SYNC_FAILED', async () => {
+  test('a WAL that cannot be synced fails the journal: JOURNAL_SYNC_FAILED (not retryable) for that commit and for every later write and read until it is reopened', async () => {
     const filename = directory.file('unsyncable');
     const journal = await openJournal({ filename });
     // The file disappears under the journal before its first sync: the sync cannot open it.
@@ -226,11 +226,24 @@ describe("synchronous 'FULL': the WAL sync runs off the event loop", () => {
       (reason: unknown) => reason,
     );
     expect(PaymigrateError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'JOURNAL_SYNC_FAILED', isRetryable: true });
-    expect((error as Error).message).toContain('check the disk');
-    // Every later sync tries again (and fails again): nothing unsynced is ever returned.
-    await expect(journal.get('payments', 'after')).rejects.toMatchObject({ code: 'JOURNAL_SYNC_FAILED' });
+    expect(error).toMatchObject({ code: 'JOURNAL_SYNC_FAILED', isRetryable: false });
+    expect((error as Error).message).toContain('Check the disk');
+    expect((error as Error).message).toContain('close the journal and open it again');
+    // No later sync is trusted (a failed fsync may have dropped the pages): nothing unsynced is returned ...
+    await expect(journal.get('payments', 'after')).rejects.toBe(error);
+    // ... and nothing more is committed, durable or deferred, nor claimed.
+    await expect(journal.write({ puts: [put('refused')] })).rejects.toBe(error);
+    await expect(journal.write({ puts: [put('refused-deferred')], durability: 'deferred' })).rejects.toBe(error);
+    await expect(journal.claim({ collection: 'payments', index: 'pending', owner: 'w', leaseMs: 1_000, limit: 10 })).rejects.toBe(error);
+    const syncs = journal.groupCommitStatistics().walSyncs;
     await journal.close();
+    expect(syncs).toBe(0);
+    // Opened again, the journal holds what the file holds: the committed write, none of the refused ones.
+    const reopened = await openJournal({ filename });
+    expect(await reopened.getMany('payments', ['after', 'refused', 'refused-deferred'])).toMatchObject([{ key: 'after', version: 1 }]);
+    await reopened.write({ puts: [put('again')] });
+    expect(reopened.groupCommitStatistics().walSyncs).toBe(1);
+    await reopened.close();
   });
 
   test("'NORMAL' and ':memory:' journals never sync the WAL themselves", async () => {

@@ -38,6 +38,8 @@ export class WalSynchronizer {
   #syncing: Promise<void> | undefined;
   /** Syncs completed. */
   #syncs = 0;
+  /** The first failed sync, after which no sync is trusted again (see `failure`). */
+  #failure: PaymigrateError | undefined;
   /** The WAL file, opened at the first sync. */
   #descriptor: number | undefined;
 
@@ -59,6 +61,19 @@ export class WalSynchronizer {
    */
   get readableGeneration(): number {
     return this.#lastUndeferred;
+  }
+
+  /**
+   * The error of the first failed sync, or `undefined`. Once a sync has failed, none is trusted
+   * again: after a failed `fsync`, Linux may drop the dirty pages it could not write and report
+   * the next `fsync` of the file as successful, so a later success would not prove the earlier
+   * commits are on disk (PostgreSQL stops the server for the same reason). The journal refuses
+   * further writes and durable reads until it is closed and opened again: opening reads what the
+   * file really holds, and the recovery pass resolves every intent that lost its outcome from the
+   * provider's truth.
+   */
+  get failure(): PaymigrateError | undefined {
+    return this.#failure;
   }
 
   /** Whether every commit up to `generation` is known to be on disk (then `durable(generation)` would not wait). */
@@ -84,6 +99,7 @@ export class WalSynchronizer {
    */
   async durable(generation: number = this.#committed): Promise<void> {
     while (this.#durable < generation) {
+      if (this.#failure !== undefined) throw this.#failure;
       this.#syncing ??= this.#sync();
       await this.#syncing;
     }
@@ -99,14 +115,14 @@ export class WalSynchronizer {
       this.#durable = Math.max(this.#durable, target);
       this.#syncs += 1;
     } catch (error) {
-      // Opened afresh by the next sync.
       this.close();
-      // node:fs/promises rejects with Error objects (errno errors).
-      throw new PaymigrateError(
+      // node:fs rejects with Error objects (errno errors).
+      this.#failure = new PaymigrateError(
         'JOURNAL_SYNC_FAILED',
-        `SQLite journal could not sync its WAL file '${this.#walPath}' to disk: ${(error as Error).message}. The last writes are committed but may not survive a power loss; check the disk and its free space, then retry.`,
-        { cause: error, isRetryable: true },
+        `SQLite journal could not sync its WAL file '${this.#walPath}' to disk: ${(error as Error).message}. The last writes are committed but may not survive a power loss, and no later sync can prove they did (the system may have dropped the pages it failed to write). Check the disk and its free space, then close the journal and open it again: the recovery pass resolves every payment that lost its outcome from the provider's truth.`,
+        { cause: error, isRetryable: false },
       );
+      throw this.#failure;
     } finally {
       this.#syncing = undefined;
     }
