@@ -154,4 +154,11 @@ describe('createRolloutHasher', () => {
       expect(hasher.bucket('cus_1')).toBe(rolloutBucket('shop:provider', 'cus_1'));
     }
   });
+
+  it('equals rolloutBucket for every salt length and for ASCII, non-ASCII and lone-surrogate customer ids', () => {
+    for (const salt of ['s', 'sa', 'sal', 'salt', 'salt5', 'caf\u00e9', '\u{1f600}']) {
+      const hasher = createRolloutHasher(salt);
+      for (const id of ['', 'a', 'ab', 'abc', 'abcd', 'cus_12345', '\u00e9\u00e9', 'cus_\u00e9', '\ud800x', 'x\udc00', '\u007f\u0080']) expect(hasher.bucket(id)).toBe(rolloutBucket(salt, id));
+    }
+  });
 });

@@ -48,9 +48,25 @@ export interface RolloutHasher {
 const hasherCustomerIdLimit = 256;
 
 /**
+ * Writes the UTF-8 bytes of `text` into `target` and answers how many: an ASCII id (the common
+ * case) byte by byte, without the call into the encoder; any other through `TextEncoder`, which
+ * also replaces a lone surrogate by U+FFFD as `rolloutHash` does.
+ */
+function encodeCustomerId(text: string, target: Uint8Array): number {
+  const length = text.length;
+  for (let index = 0; index < length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code > 0x7f) return utf8Encoder.encodeInto(text, target).written;
+    target[index] = code;
+  }
+  return length;
+}
+
+/**
  * Creates the bucketing function of one salt. The UTF-8 bytes of `salt:` are encoded once; each
- * call encodes only the customer id behind them into a reused buffer, and hashes a view of the
- * exact length taken from a cache of views (one per length, made on first use), so a call creates
+ * call encodes only the customer id behind them into a reused buffer (an ASCII id by hand, without
+ * the call into the encoder), and hashes a view of the exact length taken from a cache of views
+ * (one per length, made on first use) with the kept `murmurhash` implementation, so a call creates
  * no string, no buffer and no view. The result equals `rolloutBucket(salt, customerId)` for every
  * input (a customer id over 256 characters takes that function's path).
  *
@@ -64,7 +80,7 @@ export function createRolloutHasher(salt: string): RolloutHasher {
   const views: Array<Uint8Array | undefined> = [];
   const bucket = (customerId: string): number => {
     if (customerId.length > hasherCustomerIdLimit) return rolloutBucket(salt, customerId);
-    const length = prefix.length + utf8Encoder.encodeInto(customerId, tail).written;
+    const length = prefix.length + encodeCustomerId(customerId, tail);
     let view = views[length];
     if (view === undefined) {
       view = buffer.subarray(0, length);

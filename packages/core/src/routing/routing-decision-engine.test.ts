@@ -57,4 +57,32 @@ describe('createRoutingDecisionEngine', () => {
     expect(engine.decide(cutover, 0, request(2), undefined, admitAll)).toBe(decision);
     expect(decision).toMatchObject({ provider: 'adyen', reason: 'phase cutover', kind: 'phase', epoch: 3 });
   });
+
+  it('freezes the decisions it shares between payments, not the ones made per call', () => {
+    expect(Object.isFrozen(engine.decide(undefined, 7, request(1), undefined, admitAll))).toBe(true);
+    expect(Object.isFrozen(engine.decide(snapshotOf('shadow'), 0, request(1), undefined, admitAll))).toBe(true);
+    const ramp = engine.decide(snapshotOf('ramp', 50), 0, request(1), undefined, admitAll);
+    expect(ramp.kind).toBe('bucket');
+    expect(Object.isFrozen(ramp)).toBe(false);
+  });
+
+  it('answers the same settled promise for the last shared decision, and a new one for a decision made per call', async () => {
+    const cutover = snapshotOf('cutover');
+    const shared = engine.decide(cutover, 0, request(1), undefined, admitAll);
+    const first = engine.answer(shared);
+    expect(engine.answer(engine.decide(cutover, 0, request(2), undefined, admitAll))).toBe(first);
+    await expect(first).resolves.toBe(shared);
+    const stale = engine.decide(undefined, 7, request(1), undefined, admitAll);
+    const staleAnswer = engine.answer(stale);
+    expect(staleAnswer).not.toBe(first);
+    await expect(staleAnswer).resolves.toBe(stale);
+    // One slot: going back to the cutover decision makes its promise again.
+    const again = engine.answer(shared);
+    expect(again).not.toBe(first);
+    await expect(again).resolves.toBe(shared);
+    const ramp = engine.decide(snapshotOf('ramp', 50), 0, request(3), undefined, admitAll);
+    const rampAnswer = engine.answer(ramp);
+    expect(engine.answer(ramp)).not.toBe(rampAnswer);
+    await expect(rampAnswer).resolves.toBe(ramp);
+  });
 });

@@ -213,6 +213,25 @@ describe('pinning: one assignment per payment', () => {
     await router.node.stop();
   });
 
+  it('answers the payments of a phase with one shared, frozen decision and one settled promise; a payment asked again gets a pinned copy', async () => {
+    const harness = await createRoutingHarness();
+    const router = await harness.createRouter();
+    await harness.orchestrator.start({ actor: 'test', reason: 'set up' });
+    await harness.orchestrator.advance({ to: 'shadow', actor: 'test', reason: 'set up' });
+    await settle();
+    const first = router.select(request(1));
+    const second = router.select(request(2));
+    expect(second).toBe(first);
+    const decision = await first;
+    expect(decision).toMatchObject({ provider: oldProvider, kind: 'phase', pinned: false });
+    expect(Object.isFrozen(decision)).toBe(true);
+    const again = await router.select(request(1));
+    expect(again).toStrictEqual({ ...decision, pinned: true });
+    expect(Object.isFrozen(again)).toBe(false);
+    expect(router.statistics.totals().find((row) => row.provider === oldProvider && row.cohort === 'default')?.counts.assignments).toBe(2);
+    await router.node.stop();
+  });
+
   it('answers a remembered decision again exactly, pinned, whether it had a bucket or not', async () => {
     const harness = await createRoutingHarness();
     await harness.rampTo(50);

@@ -21,7 +21,7 @@ import { createRoutingDecisionEngine } from './routing-decision-engine.js';
 import { type ComparisonReport, type RoutingOutcomeKind, RouterStatistics, type StatisticsLabels, type StatisticsQuery } from './router-statistics.js';
 import { decisionOfAssignment, parseRoutingAssignment, routingAssignmentCollection, type RoutingAssignment, routingAssignmentPut } from './routing-assignments.js';
 import { RoutingRequestError } from './routing-errors.js';
-import type { RoutingNode } from './routing-node.js';
+import type { RoutingNode, RoutingSnapshot } from './routing-node.js';
 import { clockSchema, loggerSchema, meterSchema } from './routing-option-schemas.js';
 import type { CustomerAttributes, RoutingDecision, RoutingRequest, TokenLocation, TokenLocator } from './routing-types.js';
 
@@ -126,12 +126,13 @@ export interface TrafficRouter extends ProviderSelector {
    * returns the first decision (`pinned: true`) whatever the routing says now, so a caller that asks
    * before the TSM (to pick the card of that provider) and the TSM agree (the last
    * `rememberedDecisions` decisions are kept). With a fresh cached configuration and no hook to
-   * run, the promise is already resolved when it is returned. Order of the rules: stale
-   * configuration or kill switch -> old provider; a renewal -> the provider holding the customer's
-   * token; the migration phase (prepare, shadow, rolled back -> old; cutover, drain, done -> new);
-   * during the ramp: capability constraints, then the first matching cohort rule, then the default
-   * monotone split; finally the circuit breakers (an open circuit sends the payment to the other
-   * provider when that one takes payments in the phase).
+   * run, the promise is already resolved when it is returned (for a shared, frozen decision, the
+   * same settled promise again). Order of the rules: stale configuration or kill switch -> old
+   * provider; a renewal -> the provider holding the customer's token; the migration phase
+   * (prepare, shadow, rolled back -> old; cutover, drain, done -> new); during the ramp: capability
+   * constraints, then the first matching cohort rule, then the default monotone split; finally the
+   * circuit breakers (an open circuit sends the payment to the other provider when that one takes
+   * payments in the phase).
    *
    * Nothing is written: the durable pin is the Transaction State Manager's, which journals the
    * payment with its provider together with the intent (compare-and-set on absence) before any
@@ -145,8 +146,9 @@ export interface TrafficRouter extends ProviderSelector {
    * `select` without the hooks, synchronously: the decision on the node's cached configuration
    * (an earlier decision for the same payment id in this process wins, while it is among the last
    * `rememberedDecisions`), counted in the statistics and the `paymigrate.routing.decisions`
-   * observable counter, and remembered; a due circuit trial is taken. The hot path allocates the
-   * answer only. Nothing is written to the journal.
+   * observable counter, and remembered; a due circuit trial is taken. Nothing is written to the
+   * journal. The hot path allocates the answer only (a phase, kill switch or fail-safe answer is
+   * shared by every payment that gets it, frozen).
    *
    * @throws RoutingRequestError when `paymentId` is missing.
    */
@@ -398,23 +400,25 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     nodeId: node.nodeId,
   });
 
-  /** The decision on the node's configuration now: its fresh snapshot, else the fail-safe with the last epoch seen. */
-  const decideNow = (request: RoutingRequest, token: TokenLocation | undefined, admit: (provider: string) => CircuitAdmission): RoutingDecision => {
-    const snapshot = node.freshSnapshot();
+  /**
+   * The decision on `snapshot`, the node's fresh snapshot (`node.freshSnapshot()`, read once by
+   * the caller: every read of the clock allocates), else the fail-safe with the last epoch seen.
+   */
+  const decideOn = (snapshot: RoutingSnapshot | undefined, request: RoutingRequest, token: TokenLocation | undefined, admit: (provider: string) => CircuitAdmission): RoutingDecision => {
     const staleEpoch = snapshot === undefined ? (node.view().snapshot?.migration?.epoch ?? 0) : 0;
     return engine.decide(snapshot, staleEpoch, request, token, admit);
   };
 
-  /** A new decision for a request whose hooks have run, counted and remembered. */
-  const decideAndRemember = (request: RoutingRequest, token: TokenLocation | undefined): RoutingDecision => {
-    const decision = decideNow(request, token, admitForSelect);
+  /** A new decision for a request whose hooks have run, on `snapshot` (the node's fresh one), counted and remembered. */
+  const decideAndRemember = (request: RoutingRequest, token: TokenLocation | undefined, snapshot: RoutingSnapshot | undefined): RoutingDecision => {
+    const decision = decideOn(snapshot, request, token, admitForSelect);
     countDecision(request.paymentId, request.merchantReference, decision);
     return decision;
   };
 
   const decide = (request: RoutingRequest): RoutingDecision => {
     requirePaymentId(request);
-    return earlierDecision(request.paymentId) ?? decideAndRemember(request, undefined);
+    return earlierDecision(request.paymentId) ?? decideAndRemember(request, undefined, node.freshSnapshot());
   };
 
   /** `select` once the configuration or a hook has to be awaited. */
@@ -423,7 +427,7 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     const enriched = customerAttributes === undefined ? request : await withAttributes(request);
     const token = request.isRenewal === true && tokenLocator !== undefined ? await locateToken(enriched) : undefined;
     // A concurrent call for the same payment may have decided while the hooks ran: its decision holds.
-    return earlierDecision(request.paymentId) ?? decideAndRemember(enriched, token);
+    return earlierDecision(request.paymentId) ?? decideAndRemember(enriched, token, node.freshSnapshot());
   };
 
   const select = (request: RoutingRequest): Promise<RoutingDecision> => {
@@ -435,8 +439,10 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
       const earlier = earlierDecision(request.paymentId);
       if (earlier !== undefined) return Promise.resolve(earlier);
       const hooksToRun = customerAttributes !== undefined || (request.isRenewal === true && tokenLocator !== undefined);
-      if (hooksToRun || node.freshSnapshot() === undefined) return selectAfterHooks(request);
-      return Promise.resolve(decideAndRemember(request, undefined));
+      const snapshot = hooksToRun ? undefined : node.freshSnapshot();
+      if (snapshot === undefined) return selectAfterHooks(request);
+      // A shared decision (a phase's) comes with its shared settled promise.
+      return engine.answer(decideAndRemember(request, undefined, snapshot));
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -444,7 +450,7 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
 
   const preview = (request: RoutingRequest): RoutingDecision => {
     requirePaymentId(request);
-    return decideNow(request, undefined, admitForPreview);
+    return decideOn(node.freshSnapshot(), request, undefined, admitForPreview);
   };
 
   const rampSelector: RampSelector<RoutingRequest> = async (request: RoutingRequest, percent: number, context: RampSelectionContext) => {
