@@ -25,8 +25,9 @@ import { type ShopifyAttempt, ShopifyIdempotencyLedger } from './shopify-idempot
 import { parseShopifyPlatformOptions, type ResolvedShopifyPlatformOptions, shopifyComponent, type ShopifyPlatformOptions } from './shopify-options.js';
 import { gatewayRoles } from './shopify-gateways.js';
 import { readShopifyOrder, type ShopifyOrderView } from './shopify-order.js';
+import { ShopifyOrderReads } from './shopify-order-reads.js';
 import { recordedRefundAmount, recordOnlyRefundNote, refundNote, refundNoteMarker } from './shopify-refund-notes.js';
-import { cancelMutation, captureMutation, getOrderQuery, listOrdersQuery, markAsPaidMutation, refundMutation } from './shopify-queries.js';
+import { cancelMutation, captureMutation, listOrdersQuery, markAsPaidMutation, refundMutation } from './shopify-queries.js';
 import { verifyShopifyWebhook } from './shopify-webhooks.js';
 
 /** What this adapter can and cannot do on Shopify's Admin API 2025-01. */
@@ -94,12 +95,14 @@ class ShopifyCommercePlatform implements ShopifyPlatform {
   readonly #client: ShopifyAdminClient;
   readonly #clock: ClockV1;
   readonly #ledger: ShopifyIdempotencyLedger;
+  readonly #reads: ShopifyOrderReads;
 
   constructor(options: ResolvedShopifyPlatformOptions) {
     this.#options = options;
     this.#clock = options.clock;
     this.#client = new ShopifyAdminClient(options);
     this.#ledger = new ShopifyIdempotencyLedger({ clock: options.clock });
+    this.#reads = new ShopifyOrderReads(this.#client);
   }
 
   throttleStatus(): ShopifyThrottleStatus | undefined {
@@ -201,10 +204,9 @@ class ShopifyCommercePlatform implements ShopifyPlatform {
     return new ResourceNotFoundError(`No order '${orderId}' on ${this.#options.shopDomain}.`, { provider: shopifyComponent, resource: `order ${orderId}` });
   }
 
-  async #readOrder(orderId: string, effect: ShopifyCallEffect, signal: AbortSignal | undefined): Promise<ShopifyOrderView | undefined> {
-    const data = await this.#client.request<{ readonly order?: unknown }>({ operation: 'order', document: getOrderQuery, variables: { id: orderId }, effect, signal });
-    if (data.order === null || data.order === undefined) return undefined;
-    return readShopifyOrder(data.order, 'order', effect);
+  /** The order (reads of the same turn share requests: see `ShopifyOrderReads`). */
+  #readOrder(orderId: string, effect: ShopifyCallEffect, signal: AbortSignal | undefined): Promise<ShopifyOrderView | undefined> {
+    return this.#reads.read(orderId, effect, signal);
   }
 
   async #existingOrder(orderId: string, signal: AbortSignal | undefined): Promise<ShopifyOrderView> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JournalRepository } from '../journal/journal-repository.js';
+import { WrittenValueRepository } from './order-written-records.js';
 import { moneySchema, timestampSchema } from '../journal/journal-schemas.js';
 import type { Money } from '../money/money.js';
 import { type OrderState, orderStates } from '../order/order-state.js';
@@ -163,7 +164,7 @@ const orderSchema: z.ZodType<OrderRecord> = z.object({
 });
 
 /** The `orders` collection. */
-export class OrderRepository extends JournalRepository<OrderRecord> {
+export class OrderRepository extends WrittenValueRepository<OrderRecord> {
   /** @param journal The journal. */
   constructor(journal: JournalV1) {
     super(journal, {
@@ -226,7 +227,7 @@ export function orderPaymentReferenceKey(provider: string, providerReference: st
 }
 
 /** The `order-payment-references` collection. */
-export class OrderPaymentReferenceRepository extends JournalRepository<OrderPaymentReferenceRecord> {
+export class OrderPaymentReferenceRepository extends WrittenValueRepository<OrderPaymentReferenceRecord> {
   /** @param journal The journal. */
   constructor(journal: JournalV1) {
     super(journal, {

@@ -49,11 +49,13 @@ import {
   type OrderFlag,
   orderPaymentReferenceKey,
   OrderPaymentReferenceRepository,
+  type OrderProcessedEventRecord,
   OrderProcessedEventRepository,
   type OrderRecord,
   OrderRepository,
   type OrderTransitionCause,
 } from './order-records.js';
+import { WrittenValueMemory, writtenValueMemoryCapacity } from './order-written-records.js';
 import { type OrderStateSynchronizerOptions, orderStateSynchronizerOptionsSchema, type ResolvedOrderStateSynchronizerOptions, resolveDeadlines } from './order-sync-options.js';
 import { ImpossiblePlatformStateError, OrderNotFoundError } from './order-sync-errors.js';
 import type {
@@ -182,6 +184,23 @@ function isIndexed(located: LocatedPayment, payment: OrderPayment): boolean {
   return located.indexed === true && payment.provider === located.provider && payment.providerReference === located.providerReference && payment.paymentId === located.paymentId;
 }
 
+/**
+ * `promise`, marked as handled: a read started early (with an earlier round of reads) whose
+ * outcome is awaited later, or not at all when the event turns out to need it no more.
+ */
+function readEarly<Value>(promise: Promise<Value>): Promise<Value> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Reads of an event started with the ones that locate its payment: one round of reads fewer per event. */
+interface EarlyReads {
+  /** The event's processed record. */
+  readonly processed: Promise<StoredRecord<OrderProcessedEventRecord> | undefined>;
+  /** The order, when the payment's order was known before its other reads. */
+  readonly order?: Promise<StoredRecord<OrderRecord> | undefined> | undefined;
+}
+
 /** A payment the synchronizer found for an event. */
 interface LocatedPayment {
   readonly orderId: string;
@@ -240,6 +259,8 @@ class OrderSyncEngine implements OrderStateSynchronizer {
   readonly #stateManagerReferences: ProviderReferenceRepository;
   readonly #stateManagerPayments: PaymentRepository;
   readonly #admission: OrderEventAdmission;
+  /** The order updates this synchronizer enqueued, by deduplication id: the relay's delivery reads them back without decoding. */
+  readonly #enqueuedUpdates = new WrittenValueMemory<PlatformOrderMessage>(writtenValueMemoryCapacity);
 
   constructor(options: ResolvedOrderStateSynchronizerOptions) {
     this.#options = options;
@@ -380,6 +401,9 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     if (change === undefined || reference === undefined) {
       return this.#observeEvent('provider', { status: 'ignored', reason: `a ${event.type} event moves no money of a known payment`, transitions: [] });
     }
+    const key = `provider:${event.provider}:${event.eventId}`;
+    // Read along with the payment's reference (the key is the event's own), not after it.
+    const processed = readEarly(this.#processed.get(key));
     const located = await this.#locate(event.provider, reference);
     if (located === undefined) {
       return this.#observeEvent('provider', { status: 'unknown_payment', reason: `no order has ${event.provider} payment '${reference}'`, transitions: [] });
@@ -397,8 +421,8 @@ class OrderSyncEngine implements OrderStateSynchronizer {
         transitions: [],
       });
     }
-    const key = `provider:${event.provider}:${event.eventId}`;
-    const result = await this.#applyChange(key, { kind: 'provider_event', id: `order.${key}`, detail: event.type }, change, located, receivedAt, ticket);
+    const early: EarlyReads = { processed, order: located.order };
+    const result = await this.#applyChange(key, { kind: 'provider_event', id: `order.${key}`, detail: event.type }, change, located, receivedAt, ticket, early);
     return this.#observeEvent('provider', result);
   }
 
@@ -416,6 +440,9 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     if (outcome.orderId === undefined) {
       return this.#observeEvent('outcome', { status: 'ignored', paymentId: outcome.paymentId, reason: 'the payment belongs to no order', transitions: [] });
     }
+    const key = `outcome:${outcome.type}:${outcome.intentId}`;
+    // The three reads of an outcome need nothing from each other: one round.
+    const early: EarlyReads = { processed: readEarly(this.#processed.get(key)), order: readEarly(this.#orders.get(outcome.orderId)) };
     const payment = (await this.#stateManagerPayments.get(outcome.paymentId))?.value;
     const located: LocatedPayment = {
       orderId: outcome.orderId,
@@ -424,8 +451,7 @@ class OrderSyncEngine implements OrderStateSynchronizer {
       providerReference: outcome.providerReference ?? payment?.providerReference,
       amount: payment?.amount,
     };
-    const key = `outcome:${outcome.type}:${outcome.intentId}`;
-    const result = await this.#applyChange(key, { kind: 'payment_outcome', id: `order.${key}`, detail: outcome.type }, paymentChangeOfOutcome(outcome, payment), located, receivedAt, ticket);
+    const result = await this.#applyChange(key, { kind: 'payment_outcome', id: `order.${key}`, detail: outcome.type }, paymentChangeOfOutcome(outcome, payment), located, receivedAt, ticket, early);
     return this.#observeEvent('outcome', result);
   }
 
@@ -629,7 +655,9 @@ class OrderSyncEngine implements OrderStateSynchronizer {
 
   /** Calls the platform for one order update, each call with its own idempotency key. */
   async #deliverPlatformOrder(message: OutboxMessage): Promise<void> {
-    const update = decodePlatformOrderMessage(message);
+    // Enqueued by this process with exactly this payload: the message it was encoded from. Any
+    // other payload (another process, a retry after the memory moved on) is decoded and validated.
+    const update = this.#enqueuedUpdates.take(message.deduplicationId, message.payload) ?? decodePlatformOrderMessage(message);
     for (const action of update.actions) {
       try {
         if (action.type === 'record_payment') {
@@ -664,12 +692,17 @@ class OrderSyncEngine implements OrderStateSynchronizer {
    * Finds the order and payment of a provider reference: the synchronizer's own index, else the
    * state manager's records. `managed` tells whether the state manager holds the payment.
    */
-  async #locate(provider: string, providerReference: string): Promise<(LocatedPayment & { readonly managed: boolean }) | undefined> {
+  async #locate(
+    provider: string,
+    providerReference: string,
+  ): Promise<(LocatedPayment & { readonly managed: boolean; readonly order?: Promise<StoredRecord<OrderRecord> | undefined> | undefined }) | undefined> {
     const own = (await this.#references.get(orderPaymentReferenceKey(provider, providerReference)))?.value;
     const paymentId = own?.paymentId ?? (await this.#stateManagerReferences.get(providerReferenceKey(provider, providerReference)))?.value.paymentId;
     if (paymentId === undefined) return undefined;
+    // Our own index names the order: it is read with the state manager's payment, in one round.
+    const order = own === undefined ? undefined : readEarly(this.#orders.get(own.orderId));
     const managed = (await this.#stateManagerPayments.get(paymentId))?.value;
-    if (own !== undefined) return { ...own, indexed: true, managed: managed !== undefined };
+    if (own !== undefined) return { ...own, indexed: true, managed: managed !== undefined, order };
     if (managed?.orderId === undefined) return undefined;
     return { orderId: managed.orderId, paymentId, provider, providerReference, amount: managed.amount, managed: true };
   }
@@ -686,11 +719,14 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     located: LocatedPayment,
     receivedAt: number,
     ticket: OrderEventTicket,
+    early: EarlyReads,
   ): Promise<OrderEventResult> {
     const ids = { orderId: located.orderId, paymentId: located.paymentId };
     for (let round = 1; ; round += 1) {
-      // Both read at once: one round of (coalesced) reads instead of two.
-      const [processed, stored] = await Promise.all([this.#processed.get(key), this.#orders.get(located.orderId)]);
+      // Both read at once (the first round's were started with the event's earlier reads); a
+      // round after a compare-and-set conflict reads both again.
+      const first = round === 1 ? early : undefined;
+      const [processed, stored] = await Promise.all([first?.processed ?? this.#processed.get(key), first?.order ?? this.#orders.get(located.orderId)]);
       if (processed !== undefined) return { status: 'duplicate', ...ids, transitions: [] };
       const loaded = await this.#loadOrder(located.orderId, stored);
       if (loaded === undefined) return { status: 'unknown_order', ...ids, reason: `the platform has no order '${located.orderId}'`, transitions: [] };
@@ -1061,7 +1097,9 @@ class OrderSyncEngine implements OrderStateSynchronizer {
       cause,
       receivedAt,
     };
-    return { topic: this.#options.topics.platformOrder, orderingKey: order.orderId, deduplicationId: cause.id, payload: encodePlatformOrderMessage(message) };
+    const payload = encodePlatformOrderMessage(message);
+    this.#enqueuedUpdates.remember(cause.id, payload, message);
+    return { topic: this.#options.topics.platformOrder, orderingKey: order.orderId, deduplicationId: cause.id, payload };
   }
 
   #flagMessage(order: OrderRecord, flag: OrderFlag): OutboxMessageInput {
