@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type ClockV1, systemClock, type WebhookRequest } from '@paymigrate/core';
-import { buildSchema, type DocumentNode, execute, type GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { buildSchema, execute, type GraphQLSchema } from 'graphql';
 import type { HttpHandler } from 'msw';
 import { createFakeApi, type FakeApi, type FakeRouteContext } from '../../http/fake-api.js';
 import { json, type FakeResponse } from '../../http/fake-response.js';
 import { createSeededRandom } from '../../http/seeded-random.js';
 import { actualQueryCost, requestedQueryCost, ShopifyCostBucket, type ShopifyThrottleStatus } from './shopify-fake-cost.js';
+import { createShopifyDocumentChecker } from './shopify-fake-documents.js';
 import { selectOperation } from './shopify-graphql-selection.js';
 import { ShopifyFakeResolvers } from './shopify-fake-resolvers.js';
 import { shopifyFakeSchemaSdl } from './shopify-fake-schema.js';
@@ -156,7 +157,8 @@ interface GraphqlRequestBody {
  *
  * - Queries are parsed, validated and executed with graphql-js against `shopifyFakeSchemaSdl` (a
  *   part of the official 2025-01 schema); validation errors come back as `errors` with HTTP 200,
- *   as Shopify does.
+ *   as Shopify does. Parsing and validation run once per distinct document text (see
+ *   `createShopifyDocumentChecker`); cost, throttling and execution run on every request.
  * - Orders hold transactions and refunds; `displayFinancialStatus` is derived from them the way
  *   Shopify does. Mutations follow Shopify's rules: capture at most what is authorized (one
  *   capture unless multi-capturable), refund at most what was captured, mark as paid only without
@@ -184,6 +186,7 @@ export function createShopifyFake(options: CreateShopifyFakeOptions = {}): Shopi
 
   const store: ShopifyFakeStore = new ShopifyFakeStore({ now, onChange: (change) => queueWebhook(change), cancelJobDelayMilliseconds: () => options.cancelJobDelayMilliseconds ?? 0 });
   const resolvers = new ShopifyFakeResolvers(store);
+  const checkDocument = createShopifyDocumentChecker(schema);
 
   function payloadFor(topic: string, order: ShopifyFakeOrderRecord, refundId?: string): Record<string, unknown> {
     if (topic !== 'refunds/create') return shopifyOrderWebhookPayload(order, store.amounts(order));
@@ -225,14 +228,9 @@ export function createShopifyFake(options: CreateShopifyFakeOptions = {}): Shopi
     const variables = typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : {};
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     store.applyDueCancellations();
-    let document: DocumentNode;
-    try {
-      document = parse(body.query);
-    } catch (error) {
-      return answer({ errors: [(error as GraphQLError).toJSON()] });
-    }
-    const validationErrors = validate(schema, document);
-    if (validationErrors.length > 0) return answer({ errors: validationErrors.map((error) => error.toJSON()) });
+    const checked = checkDocument(body.query);
+    if ('errors' in checked) return answer({ errors: checked.errors });
+    const document = checked.document;
     if (selectOperation(document, operationName) === undefined) {
       return answer({ errors: [{ message: operationName === undefined ? 'An operation name is required' : `No operation named "${operationName}"` }] });
     }
