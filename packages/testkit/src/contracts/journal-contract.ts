@@ -11,6 +11,7 @@ import {
 } from '@paymigrate/core';
 import { expect } from 'vitest';
 import { type ContractContext, type ContractInput, type ContractSuite, runContract, withSubject } from './contract-suite.js';
+import { captureError } from '../assertions/caught-errors.js';
 
 /** A clock the contract can move: `ManualClock` from this package, or anything with `advance`. */
 export interface AdvanceableClock {
@@ -59,16 +60,6 @@ async function elapse(options: JournalContractOptions, milliseconds: number): Pr
   } else {
     await options.clock.advance(milliseconds);
   }
-}
-
-/** Runs `action` and returns what it threw or rejected with; fails the test when it succeeds. */
-async function captureError(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
 }
 
 /** Asserts a `VersionConflictError` naming exactly this record and versions. */
