@@ -27,6 +27,7 @@ import { applySqliteMigrations, readSchemaVersion, sqliteMigrations } from './sq
 import { recordFromRow } from './sqlite-rows.js';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createSqliteTransactions, type GroupedBatch, type SqliteTransactions } from './sqlite-transactions.js';
+import { setBulkCacheSpill } from './sqlite-bulk-cache-spill.js';
 import { WalSynchronizer } from './sqlite-wal-sync.js';
 
 /** One open connection and everything prepared on it. */
@@ -173,7 +174,8 @@ export interface GroupCommitStatistics {
  *   groups carry bulk batches (`bulkWriteRecords` records or more, e.g. a token import), the
  *   threshold is `bulkWalAutocheckpointPages` instead of 1,000, so the index pages such writes
  *   rewrite again and again are copied into the database file once per checkpoint, not once per
- *   commit; any other group puts the default back.
+ *   commit; any other group puts the default back. Bulk groups also keep up to
+ *   `bulkCacheSpillPages` dirty pages in memory before SQLite spills any mid-transaction.
  *
  * Decisions shared with the in-memory journal: a lease is expired from its `expiresAt` on; a claim
  * bumps the version but keeps `updatedAt`; a batch may name each record once (`TypeError`
@@ -492,6 +494,8 @@ export class SqliteJournal implements JournalV1 {
     if (bulk === connection.bulkCheckpoints) return;
     connection.bulkCheckpoints = bulk;
     connection.database.pragma(`wal_autocheckpoint = ${bulk ? bulkWalAutocheckpointPages : defaultWalAutocheckpointPages}`);
+    // Bulk transactions keep their dirty pages in memory up to a bound instead of spilling them mid-transaction.
+    setBulkCacheSpill(connection.database, bulk);
   }
 
   /**
