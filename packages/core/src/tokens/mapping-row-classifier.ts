@@ -76,10 +76,29 @@ function isUsableReference(value: string | undefined): value is string {
   return value !== undefined && value.length <= maximumReferenceLength && !controlCharacterPattern.test(value);
 }
 
+/** How many column names `clearedColumnNames` holds at most (a file has a few dozen columns). */
+const maximumClearedColumnNames = 256;
+
+/**
+ * Column names that failed the cheap superset test: every row of a file has the same names, so
+ * each is tested once rather than once per row. Only names that cannot hold cardholder data are
+ * kept; a name that passes the test is tested (and found) again on every row.
+ */
+const clearedColumnNames = new Set<string>();
+
+/** Whether a column name passes the cheap superset test (see `clearedColumnNames`). */
+function possiblySensitiveName(name: string): boolean {
+  if (clearedColumnNames.has(name)) return false;
+  if (possiblySensitivePattern.test(name)) return true;
+  if (clearedColumnNames.size >= maximumClearedColumnNames) clearedColumnNames.clear();
+  clearedColumnNames.add(name);
+  return false;
+}
+
 /** Whether any column name or value passes the cheap superset test (no probe string, no entry arrays). */
 function possiblySensitive(fields: Readonly<Record<string, string>>): boolean {
   for (const name in fields) {
-    if (possiblySensitivePattern.test(name) || possiblySensitivePattern.test(fields[name] as string)) return true;
+    if (possiblySensitiveName(name) || possiblySensitivePattern.test(fields[name] as string)) return true;
   }
   return false;
 }

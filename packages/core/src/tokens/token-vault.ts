@@ -13,6 +13,7 @@ import { decodeDigitFree, encodeDigitFree } from './digit-free-base64.js';
 import { TokenVaultError } from './token-errors.js';
 import type { TokenMapping } from './token-mapping.js';
 import { decodeMapping, encodeMapping } from './token-mapping-codec.js';
+import { vaultEnvelopeText } from './vault-envelope-text.js';
 import { type VaultAuditAction, type VaultAuditEntry, vaultAuditPut, type VaultAuditResult } from './vault-audit.js';
 
 /** The journal collection of encrypted token mappings. */
@@ -250,8 +251,9 @@ export class TokenVault {
     const body = cipher.update(encodeMapping(mapping), 'utf8');
     const final = cipher.final();
     const ciphertext = Buffer.concat([body, final, cipher.getAuthTag()]);
-    const envelope: Envelope = { v: envelopeVersion, iv: encodeDigitFree(iv), ct: encodeDigitFree(ciphertext), im: mapping.importId, rw: mapping.row };
-    return { collection: tokenVaultCollection, key, value: JSON.stringify(envelope), index: this.customerIndexOf(mapping.customerId), expectedVersion };
+    // The envelope `{ v, iv, ct, im, rw }` as JSON text, without an intermediate object.
+    const value = vaultEnvelopeText(envelopeVersion, encodeDigitFree(iv), encodeDigitFree(ciphertext), mapping.importId, mapping.row);
+    return { collection: tokenVaultCollection, key, value, index: this.customerIndexOf(mapping.customerId), expectedVersion };
   }
 
   /**
