@@ -1,6 +1,7 @@
 import type { StatisticsLabels } from './router-statistics.js';
 import type { DecisionTally } from './routing-decision-counts.js';
 import type { RoutingDecision } from './routing-types.js';
+import { maximumSequenceWindow, SequenceIndex } from './sequence-index.js';
 import { SlotIndex, slotKeyHash, slotNotFound } from './slot-index.js';
 
 /** What `RecentDecisions.find` answers when the payment is not remembered. */
@@ -12,11 +13,13 @@ export const notRemembered = slotNotFound;
  * checkouts to their cohort. Exactly the last `capacity` decisions are kept.
  *
  * Memory is bounded: a ring of `capacity` slots in parallel arrays (a new decision takes the
- * oldest one's slot) and two hash indexes (`SlotIndex`) from payment id and from merchant
- * reference to slot. The ring starts small and doubles until it holds `capacity` slots (each
- * doubling re-indexes the decisions kept, a handful of times in a router's life); from then on
- * remembering a decision allocates nothing and touches about two places in memory that are not
- * already cached:
+ * oldest one's slot) and two hash indexes: from payment id to the decision's sequence number
+ * (`SequenceIndex`: the oldest decision's entry goes stale by its number alone, so overwriting a
+ * slot reads no random place of the index; a sweep clears stale entries one cache line per
+ * decision) and from merchant reference to slot (`SlotIndex`). The ring starts small and doubles
+ * until it holds `capacity` slots (each doubling re-indexes the decisions kept, a handful of times
+ * in a router's life); from then on remembering a decision allocates nothing and touches about one
+ * place in memory that is not already cached (the new entry's place in the payment index):
  * - a decision a tally fully describes (no stored payment method: every ramp, phase, cohort or
  *   capability decision) is kept as its tally, reason and bucket, not as the object, and answering
  *   it again builds the pinned copy;
@@ -29,7 +32,7 @@ export class RecentDecisions {
   readonly #seed: number;
   /** Slots allocated so far (doubles up to `#capacity` while the ring fills). */
   #size: number;
-  #paymentIndex: SlotIndex;
+  #paymentIndex: SequenceIndex;
   #referenceIndex: SlotIndex;
   readonly #paymentIds: (string | undefined)[] = [];
   #paymentHashes: Int32Array;
@@ -47,6 +50,8 @@ export class RecentDecisions {
   #buckets: Float64Array;
   /** The slot the next decision goes to. */
   #next = 0;
+  /** The sequence number of the next decision, modulo the payment index's period (its slot is `#next`). */
+  #sequence = 0;
   /** Decisions remembered so far, and how many of them the reference index has seen. */
   #remembered = 0;
   #referencesIndexed = 0;
@@ -55,14 +60,14 @@ export class RecentDecisions {
   #lastPaymentHash = 0;
 
   /**
-   * @param capacity How many decisions are kept (at least 1).
+   * @param capacity How many decisions are kept (1 to `maximumSequenceWindow`, 2^28).
    * @param initialSlots Slots allocated at first (the ring doubles from there). @default 1024
    */
   constructor(capacity: number, initialSlots = 1024) {
-    this.#capacity = Math.max(1, capacity);
+    this.#capacity = Math.min(Math.max(1, capacity), maximumSequenceWindow);
     this.#seed = (Math.random() * 0x1_0000_0000) | 0;
     this.#size = Math.min(this.#capacity, Math.max(1, initialSlots));
-    this.#paymentIndex = new SlotIndex(this.#size);
+    this.#paymentIndex = new SequenceIndex(this.#size, this.#capacity);
     this.#referenceIndex = new SlotIndex(this.#size);
     this.#paymentHashes = new Int32Array(this.#size);
     this.#indexedReferenceHashes = new Int32Array(this.#size);
@@ -78,12 +83,14 @@ export class RecentDecisions {
     if (slot === this.#size) this.#grow();
     this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
     this.#remembered += 1;
-    const previous = this.#paymentIds[slot];
-    if (previous !== undefined) this.#paymentIndex.remove(this.#paymentHashes[slot] as number, slot);
+    const sequence = this.#sequence;
+    this.#sequence = this.#paymentIndex.following(sequence);
+    // The decision that had this slot leaves the payment index by its sequence number alone.
     const hash = this.#hashOfPayment(paymentId);
     this.#paymentIds[slot] = paymentId;
     this.#paymentHashes[slot] = hash;
-    this.#paymentIndex.set(hash, paymentId, this.#paymentIds, slot);
+    this.#paymentIndex.set(hash, paymentId, this.#paymentIds, sequence);
+    this.#paymentIndex.sweep(this.#sequence);
     this.#references[slot] = merchantReference;
     this.#labels[slot] = labels;
     if (tally !== undefined && decision.storedPaymentMethod === undefined) {
@@ -100,7 +107,7 @@ export class RecentDecisions {
 
   /** The slot of the decision remembered for `paymentId`, or `notRemembered`. */
   find(paymentId: string): number {
-    return this.#paymentIndex.find(this.#hashOfPayment(paymentId), paymentId, this.#paymentIds);
+    return this.#paymentIndex.find(this.#hashOfPayment(paymentId), paymentId, this.#paymentIds, this.#sequence);
   }
 
   /** The slot of the latest decision of the payment sent with `merchantReference`, or `notRemembered`. */
@@ -145,9 +152,10 @@ export class RecentDecisions {
     this.#indexedReferenceHashes = widened(this.#indexedReferenceHashes, new Int32Array(size));
     this.#buckets = widened(this.#buckets, new Float64Array(size));
     this.#size = size;
-    this.#paymentIndex = new SlotIndex(size);
+    this.#paymentIndex = new SequenceIndex(size, this.#capacity);
     this.#referenceIndex = new SlotIndex(size);
     for (let slot = 0; slot < filled; slot += 1) {
+      // The ring has not wrapped yet: the decision in `slot` has sequence number `slot`.
       this.#paymentIndex.set(this.#paymentHashes[slot] as number, this.#paymentIds[slot] as string, this.#paymentIds, slot);
       // Every reference written so far is indexed now.
       const reference = this.#references[slot];

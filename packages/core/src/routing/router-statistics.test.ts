@@ -76,6 +76,23 @@ describe('RouterStatistics', () => {
     expect(statistics.totals().find((row) => row.provider === 'adyen' && row.cohort === '*')?.counts.authorized).toBe(4);
   });
 
+  it('counts an assignment in the window of the time its caller read on the statistics clock, else of the clock now', async () => {
+    const clock = new ManualClock(0);
+    const statistics = new RouterStatistics({ clock, windowMs: 1_000, windowCount: 3 });
+    expect(statistics.clock).toBe(clock);
+    const labels = statistics.labels('adyen', 'default', 4, true);
+    statistics.recordAssignment(labels, 2_500);
+    statistics.recordAssignment(labels);
+    const assignmentsSince = (sinceMs: number): number | undefined => statistics.totals({ sinceMs }).find((row) => row.cohort === '*')?.counts.assignments;
+    expect(assignmentsSince(2_000)).toBe(1);
+    expect(assignmentsSince(0)).toBe(2);
+    // The cached row of the later window does not swallow a count made at the clock's time.
+    await clock.advance(500);
+    statistics.recordAssignment(labels);
+    expect(assignmentsSince(1_000)).toBe(1);
+    expect(statistics.totals().find((row) => row.cohort === '*')?.counts.assignments).toBe(3);
+  });
+
   it('orders rows by provider, then cohort, with * last, whatever the recording order', () => {
     const statistics = new RouterStatistics({ clock: new ManualClock() });
     for (const [provider, cohort] of [

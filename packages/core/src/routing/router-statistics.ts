@@ -241,6 +241,11 @@ export class RouterStatistics {
     }
   }
 
+  /** The clock that stamps observations into windows (a caller on the same clock may pass a time it just read to `recordAssignment`). */
+  get clock(): ClockV1 {
+    return this.#clock;
+  }
+
   /**
    * The same frozen labels object for the same provider, cohort, epoch and experiment flag, whose
    * row key is kept: counting with it builds no key string (the router's hot path). Any labels
@@ -273,16 +278,20 @@ export class RouterStatistics {
     return labels;
   }
 
-  /** Counts one routed checkout. With interned labels (`labels`) it allocates nothing and builds no string. */
-  recordAssignment(labels: StatisticsLabels): void {
-    const row = this.#rowFor(labels);
+  /**
+   * Counts one routed checkout. With interned labels (`labels`) it allocates nothing and builds no string.
+   * @param now The time on this statistics' `clock`, just read by the caller (it saves a second
+   *   read of the clock). @default the clock, read now
+   */
+  recordAssignment(labels: StatisticsLabels, now?: number): void {
+    const row = this.#rowFor(labels, now ?? this.#clock.now());
     (row.cumulative as MutableCounts).assignments += 1;
     (row.windowed as MutableCounts).assignments += 1;
   }
 
   /** Counts one authorization call's outcome. */
   recordOutcome(observation: StatisticsOutcome): void {
-    const row = this.#rowFor(observation);
+    const row = this.#rowFor(observation, this.#clock.now());
     for (const counts of [row.cumulative as MutableCounts, row.windowed as MutableCounts]) {
       switch (observation.outcome) {
         case 'authorized':
@@ -313,7 +322,7 @@ export class RouterStatistics {
 
   /** Counts one checkout that ended paid (conversion). */
   recordPaid(labels: StatisticsLabels): void {
-    const row = this.#rowFor(labels);
+    const row = this.#rowFor(labels, this.#clock.now());
     (row.cumulative as MutableCounts).paid += 1;
     (row.windowed as MutableCounts).paid += 1;
   }
@@ -410,12 +419,11 @@ export class RouterStatistics {
   }
 
   /**
-   * The row of `labels` with its cumulative counts and the current window's counts. For interned
-   * labels the row is cached: while the clock stays in the cached window and nothing was dropped,
-   * it costs one weak-map lookup and a clock read.
+   * The row of `labels` with its cumulative counts and the counts of the window of `now` (the
+   * clock's time). For interned labels the row is cached: while `now` stays in the cached window
+   * and nothing was dropped, it costs one weak-map lookup.
    */
-  #rowFor(labels: StatisticsLabels): CachedRow {
-    const now = this.#clock.now();
+  #rowFor(labels: StatisticsLabels, now: number): CachedRow {
     const cached = this.#rows.get(labels);
     if (cached !== undefined && cached.generation === this.#generation && now >= cached.windowStart && now - cached.windowStart < this.#windowMs) return cached;
     const row = cached ?? { key: rowKey(labels), generation: -1, windowStart: 0, cumulative: undefined, windowed: undefined };

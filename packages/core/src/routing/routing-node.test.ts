@@ -126,6 +126,22 @@ describe('a routing node', () => {
     await node.stop();
   });
 
+  it('judges freshness at a time its caller read on the node clock, and reads the clock itself without one', async () => {
+    const harness = await createRoutingHarness();
+    const node = harness.createNode({ pollIntervalMs: 1_000, maxConfigAgeMs: 3_000 });
+    expect(node.freshSnapshot(harness.clock.now())).toBeUndefined();
+    await node.start();
+    expect(node.clock).toBe(harness.clock);
+    const readAt = harness.clock.now();
+    const snapshot = node.freshSnapshot();
+    expect(snapshot?.readAt).toBe(readAt);
+    expect(node.freshSnapshot(readAt + 2_999)).toBe(snapshot);
+    // The given time wins over the clock (which has not moved).
+    expect(node.freshSnapshot(readAt + 3_000)).toBeUndefined();
+    expect(node.freshSnapshot()).toBe(snapshot);
+    await node.stop();
+  });
+
   it('keeps the last good snapshot when a record is broken, and says why', async () => {
     const harness = await createRoutingHarness();
     await harness.rampTo(5);

@@ -84,6 +84,12 @@ export interface RoutingNode {
   /** The journal it reads (the router writes routing assignments there too). */
   readonly journal: JournalV1;
   /**
+   * The clock the node ages its snapshot on, when it tells it: a caller on the same clock may read
+   * it once and pass the time to `freshSnapshot` (the router shares that read with its
+   * statistics). Optional: a node without it is asked without a time.
+   */
+  readonly clock?: ClockV1 | undefined;
+  /**
    * Subscribes to the broadcast, reads once and starts polling. Idempotent; never fails: a failed
    * read leaves the node stale (routing fails safe) until a poll succeeds, and a failed subscription
    * is retried at every poll (changes arrive by polling meanwhile).
@@ -103,8 +109,10 @@ export interface RoutingNode {
   /**
    * The snapshot when it is younger than `maxConfigAgeMs`, else `undefined` (route to the old
    * provider). `view()` without the view object: the router's hot path. Never reads.
+   * @param now The time on the node's `clock`, just read by the caller (it saves a second read of
+   *   the clock); a time from another clock would misjudge the age. @default the clock, read now
    */
-  freshSnapshot(): RoutingSnapshot | undefined;
+  freshSnapshot(now?: number): RoutingSnapshot | undefined;
   /** `view()`, after one read (at most `readTimeoutMs`) when there is no snapshot yet. Never throws. */
   ensureView(): Promise<RoutingView>;
   /** Calls `listener` after every read that changed the epoch or kill switch revision; returns a function removing it. */
@@ -253,7 +261,7 @@ export function createRoutingNode(options: RoutingNodeOptions): RoutingNode {
     return { snapshot, ageMs, stale: ageMs >= maxConfigAgeMs };
   };
 
-  const freshSnapshot = (): RoutingSnapshot | undefined => (snapshot !== undefined && clock.now() - snapshot.readAt < maxConfigAgeMs ? snapshot : undefined);
+  const freshSnapshot = (now?: number): RoutingSnapshot | undefined => (snapshot !== undefined && (now ?? clock.now()) - snapshot.readAt < maxConfigAgeMs ? snapshot : undefined);
 
   const ensureView = async (): Promise<RoutingView> => {
     if (snapshot !== undefined) return view();
@@ -310,5 +318,5 @@ export function createRoutingNode(options: RoutingNodeOptions): RoutingNode {
     };
   };
 
-  return Object.freeze({ nodeId, migrationId, journal, start, stop, refresh, view, freshSnapshot, ensureView, onChange });
+  return Object.freeze({ nodeId, migrationId, journal, clock, start, stop, refresh, view, freshSnapshot, ensureView, onChange });
 }

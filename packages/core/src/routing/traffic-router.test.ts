@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMigrationProviderSelector } from '../cutover/migration-provider-selector.js';
 import { migrationCollection } from '../cutover/migration-state.js';
 import { Money } from '../money/money.js';
+import type { ClockV1 } from '../ports/clock/v1/clock.js';
 import type { PaymentGatewayCapabilities } from '../ports/payment-gateway/v1/payment-gateway-capabilities.js';
 import { InMemoryPaymentGateway } from '@paymigrate/testkit';
 import { createTransactionStateManager } from '../transactions/transaction-state-manager.js';
@@ -50,6 +51,7 @@ describe('createTrafficRouter options', () => {
     ['statistics of another kind', { statistics: {} as never }, 'trafficRouter.statistics'],
     ['an empty salt', { salt: '' }, 'trafficRouter.salt'],
     ['zero remembered decisions', { rememberedDecisions: 0 }, 'trafficRouter.rememberedDecisions'],
+    ['more remembered decisions than the index numbers (2^28)', { rememberedDecisions: 2 ** 28 + 1 }, 'trafficRouter.rememberedDecisions'],
   ])('refuses %s with a ConfigurationError naming the option', async (_label, overrides, option) => {
     const harness = await createRoutingHarness();
     const node = harness.createNode();
@@ -211,6 +213,51 @@ describe('pinning: one assignment per payment', () => {
     expect(() => router.decide({ ...request(1), paymentId: '' })).toThrow(RoutingRequestError);
     await expect(router.select({ ...request(1), paymentId: '' })).rejects.toThrow(RoutingRequestError);
     await router.node.stop();
+  });
+
+  it('reads the clock once per new decision when the node and the statistics share it, and each clock on its own otherwise', async () => {
+    const harness = await createRoutingHarness();
+    await harness.rampTo(50);
+    const reads = new Map<string, number>();
+    const counted = (name: string): ClockV1 => ({
+      specificationVersion: 'v1',
+      now: () => {
+        reads.set(name, (reads.get(name) ?? 0) + 1);
+        return harness.clock.now();
+      },
+      sleep: (milliseconds, signal) => harness.clock.sleep(milliseconds, signal),
+    });
+    const shared = counted('shared');
+    const router = await harness.createRouter({ clock: shared }, { clock: shared });
+    reads.clear();
+    const decided = router.decide(request(1));
+    expect(reads.get('shared')).toBe(1);
+    expect((await router.select(request(2))).kind).toBe('bucket');
+    expect(reads.get('shared')).toBe(2);
+    // An earlier decision answered again reads no clock.
+    expect(router.decide(request(1))).toEqual({ ...decided, pinned: true });
+    await router.select(request(2));
+    expect(reads.get('shared')).toBe(2);
+    expect(router.statistics.totals().find((row) => row.cohort === '*' && row.provider === decided.provider)?.counts.assignments).toBeGreaterThanOrEqual(1);
+    await router.node.stop();
+
+    // Statistics on another clock: the node and the statistics each read their own.
+    const apart = await harness.createRouter({ statistics: new RouterStatistics({ clock: counted('statistics') }) }, { clock: counted('node') });
+    reads.clear();
+    apart.decide(request(3));
+    await apart.select(request(4));
+    expect([reads.get('node'), reads.get('statistics')]).toEqual([2, 2]);
+    await apart.node.stop();
+
+    // A node that does not tell its clock is asked without a time.
+    const node = harness.createNode({ clock: counted('hidden') });
+    await node.start();
+    const { clock: _hidden, ...nodeWithoutClock } = node;
+    const hidden = createTrafficRouter({ node: nodeWithoutClock, fromProvider: oldProvider, clock: counted('router'), circuitBreaker: false, logger: harness.logger });
+    reads.clear();
+    expect(hidden.decide(request(5)).kind).toBe('bucket');
+    expect([reads.get('hidden'), reads.get('router')]).toEqual([1, 1]);
+    await node.stop();
   });
 
   it('answers the payments of a phase with one shared, frozen decision and one settled promise; a payment asked again gets a pinned copy', async () => {

@@ -18,6 +18,7 @@ import { type CircuitAdmission, type CircuitBreakerSettings, circuitBreakerSetti
 import { notRemembered, RecentDecisions } from './recent-decisions.js';
 import { observeDecisionCounts, RoutingDecisionCounts } from './routing-decision-counts.js';
 import { createRoutingDecisionEngine } from './routing-decision-engine.js';
+import { maximumSequenceWindow } from './sequence-index.js';
 import { type ComparisonReport, type RoutingOutcomeKind, RouterStatistics, type StatisticsLabels, type StatisticsQuery } from './router-statistics.js';
 import { decisionOfAssignment, parseRoutingAssignment, routingAssignmentCollection, type RoutingAssignment, routingAssignmentPut } from './routing-assignments.js';
 import { RoutingRequestError } from './routing-errors.js';
@@ -60,7 +61,7 @@ export interface TrafficRouterOptions {
    * How many recent decisions are kept in memory: exactly the last ones, to answer `select` and
    * `decide` again for the same payment id and to attribute outcomes and paid checkouts to their
    * cohort. Memory is bounded by it (a ring that grows to this many slots: about 100 to 150 bytes
-   * per decision besides its payment id and merchant reference). @default 100000
+   * per decision besides its payment id and merchant reference). At most 2^28. @default 100000
    */
   readonly rememberedDecisions?: number | undefined;
   /** Stamps assignments and statistics. @default systemClock */
@@ -220,7 +221,7 @@ const optionsSchema = z.object({
     })
     .optional(),
   salt: z.string().min(1).optional(),
-  rememberedDecisions: z.number().int().min(1).default(100_000),
+  rememberedDecisions: z.number().int().min(1).max(maximumSequenceWindow).default(100_000),
   clock: clockSchema.optional(),
   logger: loggerSchema.optional(),
   meter: meterSchema.optional(),
@@ -305,6 +306,10 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
           logger.warn({ provider, state }, `circuit of ${provider} is ${state}`);
         });
 
+  // Every clock read costs (Date.now() answers a fresh heap number): when the node and the
+  // statistics age and stamp on the same clock, a decision reads it once for both.
+  const sharedClock = node.clock !== undefined && node.clock === statistics.clock ? node.clock : undefined;
+
   const remembered = new RecentDecisions(rememberedDecisions);
   // Decisions are counted in plain tallies; the meter's `paymigrate.routing.decisions` observable
   // counter reads them at collection time.
@@ -356,11 +361,12 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
   /**
    * Counts a decision (its tally, read by the observable counter; the statistics row) and remembers
    * it for this payment id (the in-process pin `decide` answers again). Allocates nothing once the
-   * decision's provider, cohort, kind and epoch were seen.
+   * decision's provider, cohort, kind and epoch were seen. `now`: the statistics clock's time, when
+   * the caller read it already.
    */
-  const countDecision = (paymentId: string, merchantReference: string | undefined, decision: RoutingDecision): void => {
+  const countDecision = (paymentId: string, merchantReference: string | undefined, decision: RoutingDecision, now?: number): void => {
     const tally = decisionCounts.count(decision);
-    statistics.recordAssignment(tally.labels);
+    statistics.recordAssignment(tally.labels, now);
     remembered.remember(paymentId, merchantReference, decision, tally.labels, tally);
   };
 
@@ -409,16 +415,22 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
     return engine.decide(snapshot, staleEpoch, request, token, admit);
   };
 
-  /** A new decision for a request whose hooks have run, on `snapshot` (the node's fresh one), counted and remembered. */
-  const decideAndRemember = (request: RoutingRequest, token: TokenLocation | undefined, snapshot: RoutingSnapshot | undefined): RoutingDecision => {
+  /**
+   * A new decision for a request whose hooks have run, on `snapshot` (the node's fresh one),
+   * counted and remembered. `now`: the shared clock's time the snapshot was judged fresh at, if read.
+   */
+  const decideAndRemember = (request: RoutingRequest, token: TokenLocation | undefined, snapshot: RoutingSnapshot | undefined, now?: number): RoutingDecision => {
     const decision = decideOn(snapshot, request, token, admitForSelect);
-    countDecision(request.paymentId, request.merchantReference, decision);
+    countDecision(request.paymentId, request.merchantReference, decision, now);
     return decision;
   };
 
   const decide = (request: RoutingRequest): RoutingDecision => {
     requirePaymentId(request);
-    return earlierDecision(request.paymentId) ?? decideAndRemember(request, undefined, node.freshSnapshot());
+    const earlier = earlierDecision(request.paymentId);
+    if (earlier !== undefined) return earlier;
+    const now = sharedClock?.now();
+    return decideAndRemember(request, undefined, node.freshSnapshot(now), now);
   };
 
   /** `select` once the configuration or a hook has to be awaited. */
@@ -439,10 +451,11 @@ export function createTrafficRouter(options: TrafficRouterOptions): TrafficRoute
       const earlier = earlierDecision(request.paymentId);
       if (earlier !== undefined) return Promise.resolve(earlier);
       const hooksToRun = customerAttributes !== undefined || (request.isRenewal === true && tokenLocator !== undefined);
-      const snapshot = hooksToRun ? undefined : node.freshSnapshot();
+      const now = hooksToRun ? undefined : sharedClock?.now();
+      const snapshot = hooksToRun ? undefined : node.freshSnapshot(now);
       if (snapshot === undefined) return selectAfterHooks(request);
       // A shared decision (a phase's) comes with its shared settled promise.
-      return engine.answer(decideAndRemember(request, undefined, snapshot));
+      return engine.answer(decideAndRemember(request, undefined, snapshot, now));
     } catch (error) {
       return Promise.reject(error as Error);
     }
