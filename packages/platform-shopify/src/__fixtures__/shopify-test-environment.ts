@@ -151,12 +151,5 @@ export function paymentUpdate(orderId: string, kind: PlatformPaymentUpdate['kind
   return { idempotencyKey: newKey(), orderId, kind, amount, provider: 'stripe', providerReference: `pi_${randomUUID()}`, ...overrides };
 }
 
-/** What `action` threw; fails when it succeeds. */
-export async function thrownBy(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
-}
+/** What `action` rejected with; fails the test when it resolves (the testkit's `captureError`). */
+export { captureError as thrownBy } from '@paymigrate/testkit';

@@ -56,12 +56,5 @@ export function wireMoney(amount: Money): { currency_code: string; value: string
   return { currency_code: currencyCode, value };
 }
 
-/** What `action` rejected with; fails the test when it resolves. */
-export async function failure(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
+/** What `action` rejected with; fails the test when it resolves (the testkit's `captureError`). */
+export { captureError as failure } from '@paymigrate/testkit';

@@ -78,15 +78,8 @@ export function authorizeInput(overrides: Partial<AuthorizeInput> = {}): Authori
   };
 }
 
-/** Runs `action` and returns what it threw; fails when it succeeds. */
-export async function thrownBy(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the operation to fail, but it succeeded.');
-}
+/** What `action` rejected with; fails the test when it resolves (the testkit's `captureError`). */
+export { captureError as thrownBy } from '@paymigrate/testkit';
 
 /** The calls the fake recorded since `since` (an index into `api.calls`). */
 export function callsSince(fake: StripeFake, since: number): readonly RecordedCall[] {

@@ -135,15 +135,8 @@ export function platformWith(platform: InMemoryCommercePlatform, overrides: Part
   };
 }
 
-/** Runs `action`, expecting it to reject, and returns what it threw. */
-export async function rejectionOf(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the action to fail');
-}
+/** What `action` rejected with; fails the test when it resolves (the testkit's `captureError`). */
+export { captureError as rejectionOf } from '@paymigrate/testkit';
 
 /** The states an order's history went through, starting with `first`. */
 export function statesOf(history: readonly { readonly to: OrderState }[], first: OrderState): OrderState[] {
