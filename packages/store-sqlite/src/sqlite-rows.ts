@@ -7,31 +7,31 @@ function leaseOf(owner: string | null, expiresAt: number | null): JournalLease |
   return Object.freeze({ owner, expiresAt: expiresAt as number });
 }
 
-/** Maps a `records` row to a frozen `JournalRecord` snapshot. */
+/** Maps a raw `records` row (`RecordRow`) to a frozen `JournalRecord` snapshot. */
 export function recordFromRow(row: RecordRow): JournalRecord {
   return Object.freeze({
-    collection: row.collection,
-    key: row.key,
-    version: row.version,
-    value: row.value,
-    index: row.index_value ?? undefined,
-    updatedAt: row.updated_at,
-    lease: leaseOf(row.lease_owner, row.lease_expires_at),
+    collection: row[0],
+    key: row[1],
+    version: row[2],
+    value: row[3],
+    index: row[4] ?? undefined,
+    updatedAt: row[5],
+    lease: leaseOf(row[6], row[7]),
   });
 }
 
-/** Maps an `outbox` row to a frozen `OutboxMessage` snapshot. */
+/** Maps a raw `outbox` row (`OutboxRow`) to a frozen `OutboxMessage` snapshot. */
 export function messageFromRow(row: OutboxRow): OutboxMessage {
   return Object.freeze({
-    topic: row.topic,
-    orderingKey: row.ordering_key,
-    deduplicationId: row.deduplication_id,
-    payload: row.payload,
-    sequence: row.sequence,
-    attempts: row.attempts,
-    enqueuedAt: row.enqueued_at,
-    availableAt: row.available_at,
-    lease: leaseOf(row.lease_owner, row.lease_expires_at),
-    lastError: row.last_error ?? undefined,
+    topic: row[1],
+    orderingKey: row[2],
+    deduplicationId: row[3],
+    payload: row[4],
+    sequence: row[0],
+    attempts: row[5],
+    enqueuedAt: row[6],
+    availableAt: row[7],
+    lease: leaseOf(row[8], row[9]),
+    lastError: row[10] ?? undefined,
   });
 }

@@ -15,6 +15,11 @@ import type { OutboxRow, RecordRow, SqliteStatements } from './sqlite-statements
 /** The outbox sequences of a batch without messages, shared: it is frozen. */
 const emptySequences: readonly number[] = Object.freeze([]);
 
+/** Orders outbox rows by sequence, lowest first. */
+function bySequence(left: OutboxRow, right: OutboxRow): number {
+  return left[0] - right[0];
+}
+
 /** What `claimRecords` needs, already validated. */
 export interface RecordClaimRequest {
   /** Collection to claim from. */
@@ -62,7 +67,6 @@ export interface SqliteTransactions {
     (puts: readonly JournalPut[], deletes: readonly JournalDelete[], outbox: readonly OutboxMessageInput[]) => JournalWriteResult
   >;
   readonly writeGroup: Database.Transaction<(batches: readonly GroupedBatch[]) => readonly GroupedBatchOutcome[]>;
-  readonly readRecords: Database.Transaction<(collection: string, keys: readonly string[]) => readonly JournalRecord[]>;
   readonly claimRecords: Database.Transaction<(request: RecordClaimRequest) => readonly JournalRecord[]>;
   readonly claimMessages: Database.Transaction<(request: MessageClaimRequest) => readonly OutboxMessage[]>;
   readonly acknowledgeMessages: Database.Transaction<(sequences: readonly number[], owner: string) => readonly number[]>;
@@ -72,7 +76,8 @@ export interface SqliteTransactions {
  * The journal's multi-statement units of work as better-sqlite3 transaction functions, built once
  * per connection. Callers pick the mode: `.immediate(...)` for writers (the write lock is taken at
  * `BEGIN`, so the checks inside see the state the changes apply to, also across processes), and
- * `.deferred(...)` for consistent reads.
+ * `.deferred(...)` for consistent reads. (`getMany` needs none: it reads its keys in one statement,
+ * see `readRecords`.)
  *
  * Each function reads the clock inside the transaction, after the lock is held: a claimer that
  * waited for another process's lock still gets its full lease.
@@ -118,6 +123,14 @@ export function createSqliteTransactions(database: Database.Database, statements
     throw versionConflict(deletion, expected);
   }
 
+  /** Enqueues one message, or finds the sequence of the message already enqueued with its deduplication id. */
+  function enqueueMessage(message: OutboxMessageInput, now: number): number {
+    const inserted = statements.insertMessage.run(message.topic, message.orderingKey, message.deduplicationId, message.payload, now, now);
+    // Sequences are safe integers (AUTOINCREMENT from 1), so `lastInsertRowid` is a number.
+    if (inserted.changes === 1) return Number(inserted.lastInsertRowid);
+    return statements.selectSequenceByDeduplicationId.get(message.deduplicationId) as number;
+  }
+
   /**
    * Applies puts (in order), deletes and outbox messages, each put and delete checking its own
    * compare-and-set condition in the statement that writes it. A batch names each record once
@@ -146,14 +159,7 @@ export function createSqliteTransactions(database: Database.Database, statements
         });
       }
       for (const deletion of deletes) applyDelete(deletion);
-      const outboxSequences =
-        outbox.length === 0
-          ? emptySequences
-          : outbox.map(
-              (message) =>
-                statements.insertMessage.get(message.topic, message.orderingKey, message.deduplicationId, message.payload, now, now) ??
-                (statements.selectSequenceByDeduplicationId.get(message.deduplicationId) as number),
-            );
+      const outboxSequences = outbox.length === 0 ? emptySequences : outbox.map((message) => enqueueMessage(message, now));
       return Object.freeze({ records: Object.freeze(records), outboxSequences: Object.freeze(outboxSequences) });
     },
   );
@@ -181,16 +187,6 @@ export function createSqliteTransactions(database: Database.Database, statements
       }),
     ),
 
-    /** Reads several records from one snapshot, in the order of `keys`, each once. */
-    readRecords: database.transaction((collection: string, keys: readonly string[]): readonly JournalRecord[] => {
-      const found: JournalRecord[] = [];
-      for (const key of new Set(keys)) {
-        const row = statements.selectRecord.get(collection, key);
-        if (row !== undefined) found.push(recordFromRow(row));
-      }
-      return Object.freeze(found);
-    }),
-
     /** Leases the oldest claimable records and bumps their versions. */
     claimRecords: database.transaction((request: RecordClaimRequest): readonly JournalRecord[] => {
       const now = clock.now();
@@ -214,16 +210,19 @@ export function createSqliteTransactions(database: Database.Database, statements
         request.topics === undefined
           ? statements.selectClaimableMessages.all({ now, limit: request.limit })
           : statements.selectClaimableMessagesOfTopics.all({ now, limit: request.limit, topics: JSON.stringify(request.topics) });
-      const expiresAt = now + request.leaseMs;
-      return Object.freeze(
-        sequences.map((sequence) => messageFromRow(statements.claimMessage.get({ sequence, owner: request.owner, expiresAt }) as OutboxRow)),
-      );
+      const rows = statements.claimMessages.all(request.owner, now + request.leaseMs, JSON.stringify(sequences));
+      // The selection is in sequence order; `RETURNING` rows come in no particular order.
+      rows.sort(bySequence);
+      return Object.freeze(rows.map(messageFromRow));
     }),
 
     /** Marks delivered the messages `owner` holds; returns those it marked, in the order given. */
     acknowledgeMessages: database.transaction((sequences: readonly number[], owner: string): readonly number[] => {
-      const now = clock.now();
-      const acknowledged = sequences.filter((sequence) => statements.acknowledgeMessage.run({ sequence, owner, now }).changes === 1);
+      if (sequences.length === 0) return emptySequences;
+      const marked = new Set(statements.acknowledgeMessages.all(clock.now(), JSON.stringify(sequences), owner));
+      // In the order given, each once (a sequence named twice was marked once).
+      const acknowledged: number[] = [];
+      for (const sequence of sequences) if (marked.delete(sequence)) acknowledged.push(sequence);
       return Object.freeze(acknowledged);
     }),
   };
