@@ -80,7 +80,8 @@ describe('paymigrate rehearse, killed and started again', () => {
     expect(report.invariants, JSON.stringify(report.violations)).toStrictEqual({ lostPayments: 0, doubleCharges: 0, invalidOrders: 0, droppedSessions: 0, panHits: 0 });
     expect(code).toBe(0);
     expect(report.runs).toBe(3);
-    expect(report.phases.find((phase) => phase.phase === 'drain')?.counts.migrationDone).toBe(1);
+    const drain = report.phases.find((phase) => phase.phase === 'drain');
+    expect(drain?.counts.migrationDone, JSON.stringify({ notes: drain?.notes, counts: drain?.counts })).toBe(1);
 
     // The finished rehearsal shut its world down.
     const reader = createSqliteJournal({ filename: journal, readonly: true });
