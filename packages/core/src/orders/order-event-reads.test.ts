@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlatformPaymentMessage } from '../outbox/platform-payment-message.js';
 import type { JournalRecord, JournalV1 } from '../ports/journal/v1/journal.js';
-import { createOrderHarness, usd } from './__fixtures__/order-sync-harness.js';
+import { authorizedOrderWithCaptureWebhook, createOrderHarness, usd } from './__fixtures__/order-sync-harness.js';
 
 /**
  * `journal` with its reads held until `release()`: each release lets one round of reads (every
@@ -39,15 +39,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 describe('the reads of an event', () => {
   it('take two rounds for a payment of the synchronizer’s own index (reference and event, then payment and order)', async () => {
     const harness = await createOrderHarness();
-    harness.platform.addOrder({ orderId: 'order-1', total: usd(10_000) });
-    const snapshot = await harness.old.authorize({ idempotencyKey: 'auth-1', merchantReference: 'order-1', amount: usd(10_000), paymentMethodToken: 'tok_visa' });
-    await harness.orders.registerOrder({
-      orderId: 'order-1',
-      total: usd(10_000),
-      state: 'authorized',
-      payments: [{ paymentId: 'pay-1', provider: 'stripe', providerReference: snapshot.providerReference, amount: usd(10_000) }],
-    });
-    const event = await harness.webhook(harness.old, { type: 'payment.captured', providerReference: snapshot.providerReference, eventId: 'evt_cap', amount: usd(10_000), operationReference: 'cap_1' });
+    const event = await authorizedOrderWithCaptureWebhook(harness);
     const gated = gatedReads(harness.journal);
     const orders = harness.create({ journal: gated.journal });
     const handling = orders.handleProviderEvent(event);

@@ -4,7 +4,7 @@ import { JournalRecordInvalidError } from '../journal/journal-record-invalid-err
 import { Money } from '../money/money.js';
 import { OutboxPayloadInvalidError } from '../outbox/outbox-errors.js';
 import type { JournalRecord, OutboxMessage } from '../ports/journal/v1/journal.js';
-import { createOrderHarness, rejectionOf, usd } from './__fixtures__/order-sync-harness.js';
+import { authorizedOrderWithCaptureWebhook, createOrderHarness, rejectionOf } from './__fixtures__/order-sync-harness.js';
 import { newOrderPayment } from './order-payment-facts.js';
 import { type OrderRecord, OrderPaymentReferenceRepository, OrderRepository } from './order-records.js';
 import { WrittenValueMemory, writtenValueMemoryCapacity } from './order-written-records.js';
@@ -150,15 +150,7 @@ describe('platform updates read back by the relay', () => {
   /** A paid order whose platform update is pending, and the message carrying it. */
   async function pendingUpdate() {
     const harness = await createOrderHarness();
-    harness.platform.addOrder({ orderId: 'order-1', total: usd(10_000) });
-    const snapshot = await harness.old.authorize({ idempotencyKey: 'auth-1', merchantReference: 'order-1', amount: usd(10_000), paymentMethodToken: 'tok_visa' });
-    await harness.orders.registerOrder({
-      orderId: 'order-1',
-      total: usd(10_000),
-      state: 'authorized',
-      payments: [{ paymentId: 'pay-1', provider: 'stripe', providerReference: snapshot.providerReference, amount: usd(10_000) }],
-    });
-    const event = await harness.webhook(harness.old, { type: 'payment.captured', providerReference: snapshot.providerReference, eventId: 'evt_cap', amount: usd(10_000), operationReference: 'cap_1' });
+    const event = await authorizedOrderWithCaptureWebhook(harness);
     expect(await harness.orders.handleProviderEvent(event)).toMatchObject({ status: 'applied' });
     const [message] = await harness.memory.claimOutbox({ owner: 'peek', leaseMs: 1, limit: 10, topics: ['platform.order'] });
     await harness.clock.advance(1);

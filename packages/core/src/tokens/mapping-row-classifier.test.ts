@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MappingFileRow } from './formats/mapping-file-row.js';
 import { classifyMappingRow, type RowClassificationContext } from './mapping-row-classifier.js';
+import { mappingRow } from './__fixtures__/token-fixtures.js';
 
 const context: RowClassificationContext = {
   sourceProvider: 'braintree',
@@ -12,18 +13,7 @@ const context: RowClassificationContext = {
 };
 
 function row(fields: Record<string, string>): MappingFileRow {
-  return {
-    row: 1,
-    fields,
-    sourceToken: 'tok_1',
-    sourceCustomerReference: 'cus_1',
-    targetToken: 'pm_1',
-    targetCustomerReference: 'cus_new_1',
-    brand: 'visa',
-    last4: '4242',
-    expiryMonth: '12',
-    expiryYear: '2030',
-  };
+  return mappingRow({ fields });
 }
 
 describe('row classification: column names tested once', () => {

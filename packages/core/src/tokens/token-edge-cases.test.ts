@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../observability/logger.js';
 import { defaultMeter } from '../observability/metrics.js';
 import type { TokenExchangeV1 } from '../ports/token-exchange/v1/token-exchange.js';
-import { bytesOf, collectText, createTokenTestBed, encryptFile, generatePgpParties, genericCsv, genericRow, testCardNumber } from './__fixtures__/token-fixtures.js';
+import { bytesOf, collectText, createTokenTestBed, encryptFile, generatePgpParties, genericCsv, genericRow, mappingRow, testCardNumber } from './__fixtures__/token-fixtures.js';
 import { genericCsvFormat } from './formats/generic-csv-format.js';
 import { streamObjectMembers } from './formats/json-member-stream.js';
 import type { MappingFileRow } from './formats/mapping-file-row.js';
@@ -26,21 +26,6 @@ const context: RowClassificationContext = {
   customerIdOf: (row) => row.sourceCustomerReference,
 };
 
-function row(overrides: Partial<MappingFileRow>): MappingFileRow {
-  return {
-    row: 1,
-    fields: {},
-    sourceToken: 'tok_1',
-    sourceCustomerReference: 'cus_1',
-    targetToken: 'pm_1',
-    targetCustomerReference: 'cus_new_1',
-    brand: 'visa',
-    last4: '4242',
-    expiryMonth: '12',
-    expiryYear: '2030',
-    ...overrides,
-  };
-}
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -60,15 +45,15 @@ describe('row classification', () => {
     [{ sourceToken: 'x'.repeat(256) }, 'the source token is not a usable reference'],
     [{ sourceCustomerReference: undefined }, 'the source customer is missing or not a usable reference'],
   ])('rejects %o as invalid data', (overrides, detail) => {
-    expect(classifyMappingRow(row(overrides), context)).toMatchObject({ kind: 'rejected', reason: 'invalid_data', detail });
+    expect(classifyMappingRow(mappingRow(overrides), context)).toMatchObject({ kind: 'rejected', reason: 'invalid_data', detail });
   });
 
   it('reads two-digit years, keeps a 13-digit timestamp that is no card number, and re-collects a row without a new token', () => {
-    expect(classifyMappingRow(row({ expiryYear: '31', fields: { created: '1767225600000' } }), context)).toMatchObject({ kind: 'mapping', mapping: { status: 'mapped', card: { expiryYear: 2031 } } });
-    expect(classifyMappingRow(row({ targetToken: undefined }), context)).toMatchObject({ kind: 'mapping', mapping: { status: 'recollect', failureReason: 'provider_rejected', failureDetail: 'the file gives no new token' } });
-    const longFingerprint = classifyMappingRow(row({ fingerprint: 'x'.repeat(300) }), context);
+    expect(classifyMappingRow(mappingRow({ expiryYear: '31', fields: { created: '1767225600000' } }), context)).toMatchObject({ kind: 'mapping', mapping: { status: 'mapped', card: { expiryYear: 2031 } } });
+    expect(classifyMappingRow(mappingRow({ targetToken: undefined }), context)).toMatchObject({ kind: 'mapping', mapping: { status: 'recollect', failureReason: 'provider_rejected', failureDetail: 'the file gives no new token' } });
+    const longFingerprint = classifyMappingRow(mappingRow({ fingerprint: 'x'.repeat(300) }), context);
     expect(longFingerprint.kind === 'mapping' && 'fingerprint' in longFingerprint.mapping.card).toBe(false);
-    expect(classifyMappingRow(row({ brand: 'amex' }), { ...context, recollectExpired: false, supportedBrands: ['amex'], now: Date.UTC(2040, 0, 1) })).toMatchObject({ mapping: { status: 'mapped' } });
+    expect(classifyMappingRow(mappingRow({ brand: 'amex' }), { ...context, recollectExpired: false, supportedBrands: ['amex'], now: Date.UTC(2040, 0, 1) })).toMatchObject({ mapping: { status: 'mapped' } });
   });
 
   it('shortens long details and masks card numbers in them', () => {

@@ -142,3 +142,19 @@ export { captureError as rejectionOf } from '@paymigrate/testkit';
 export function statesOf(history: readonly { readonly to: OrderState }[], first: OrderState): OrderState[] {
   return [first, ...history.map((entry) => entry.to)];
 }
+
+/**
+ * Order `order-1` ($100) registered as authorized at the old provider (payment `pay-1`), and the
+ * verified `payment.captured` webhook (`evt_cap`, operation `cap_1`) that would make it paid.
+ */
+export async function authorizedOrderWithCaptureWebhook(harness: OrderHarness): Promise<PaymentWebhookEvent> {
+  harness.platform.addOrder({ orderId: 'order-1', total: usd(10_000) });
+  const snapshot = await harness.old.authorize({ idempotencyKey: 'auth-1', merchantReference: 'order-1', amount: usd(10_000), paymentMethodToken: 'tok_visa' });
+  await harness.orders.registerOrder({
+    orderId: 'order-1',
+    total: usd(10_000),
+    state: 'authorized',
+    payments: [{ paymentId: 'pay-1', provider: 'stripe', providerReference: snapshot.providerReference, amount: usd(10_000) }],
+  });
+  return harness.webhook(harness.old, { type: 'payment.captured', providerReference: snapshot.providerReference, eventId: 'evt_cap', amount: usd(10_000), operationReference: 'cap_1' });
+}

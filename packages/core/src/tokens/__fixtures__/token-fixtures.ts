@@ -1,10 +1,28 @@
 import { InMemoryJournal, InMemoryKeyProvider, ManualClock } from '@paymigrate/testkit';
 import * as openpgp from 'openpgp';
 import { Readable } from 'node:stream';
+import type { MappingFileRow } from '../formats/mapping-file-row.js';
 import type { MappingFileBytes } from '../mapping-file-source.js';
 import { createLogger } from '../../observability/logger.js';
 import { createTokenMigrationEngine, type TokenMigrationEngine } from '../token-migration-engine.js';
 import type { TokenMigrationEngineOptions } from '../token-migration-options.js';
+
+/** A parsed mapping-file row of a valid Visa card, with `overrides` applied (row classification tests). */
+export function mappingRow(overrides: Partial<MappingFileRow> = {}): MappingFileRow {
+  return {
+    row: 1,
+    fields: {},
+    sourceToken: 'tok_1',
+    sourceCustomerReference: 'cus_1',
+    targetToken: 'pm_1',
+    targetCustomerReference: 'cus_new_1',
+    brand: 'visa',
+    last4: '4242',
+    expiryMonth: '12',
+    expiryYear: '2030',
+    ...overrides,
+  };
+}
 
 /** A Visa test card number (Luhn-valid): the PCI tests seed it and look for it everywhere. */
 export const testCardNumber = '4242424242424242';
