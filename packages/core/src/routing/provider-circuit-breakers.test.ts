@@ -108,6 +108,21 @@ describe('ProviderCircuitBreakers', () => {
     expect(changes).toEqual(['isolated', 'closed']);
   });
 
+  it('answers each circuit its own state while others open and close again', async () => {
+    const breakers = new ProviderCircuitBreakers(consecutive);
+    const handle = breakers.isolate('stripe');
+    for (let failure = 0; failure < 3; failure += 1) await breakers.recordFailure('adyen', 'E');
+    expect([breakers.state('adyen'), breakers.state('stripe'), breakers.state('mollie')]).toEqual(['open', 'isolated', 'closed']);
+    vi.advanceTimersByTime(30_000);
+    await breakers.recordSuccess('adyen');
+    expect([breakers.state('adyen'), breakers.state('stripe')]).toEqual(['closed', 'isolated']);
+    expect([breakers.admit('adyen'), breakers.admit('stripe')]).toEqual(['closed', 'refused']);
+    handle.dispose();
+    expect([breakers.state('adyen'), breakers.state('stripe')]).toEqual(['closed', 'closed']);
+    for (let failure = 0; failure < 3; failure += 1) await breakers.recordFailure('stripe', 'E');
+    expect([breakers.admit('adyen'), breakers.admit('stripe')]).toEqual(['closed', 'refused']);
+  });
+
   it('refuses while a trial outcome is being recorded (half-open)', async () => {
     const breakers = new ProviderCircuitBreakers(consecutive);
     for (let failure = 0; failure < 3; failure += 1) await breakers.recordFailure('adyen', 'E');

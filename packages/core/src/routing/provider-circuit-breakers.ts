@@ -105,6 +105,11 @@ export class ProviderCircuitBreakers {
   readonly #settings: CircuitBreakerSettings;
   readonly #circuits = new Map<string, ProviderCircuit>();
   readonly #onStateChange: ((provider: string, state: CircuitStateName) => void) | undefined;
+  /**
+   * How many circuits are not closed (kept by their state-change events, which cockatiel emits on
+   * every transition): while none is, `state` and `admit` answer `closed` without a map lookup.
+   */
+  #notClosed = 0;
 
   /**
    * @param settings When circuits open and when they are tried again.
@@ -123,6 +128,7 @@ export class ProviderCircuitBreakers {
 
   /** The state of `provider`'s circuit (`closed` for a provider never seen). */
   state(provider: string): CircuitStateName {
+    if (this.#notClosed === 0) return 'closed';
     const circuit = this.#circuits.get(provider);
     return circuit === undefined ? 'closed' : stateNames[circuit.policy.state];
   }
@@ -133,6 +139,7 @@ export class ProviderCircuitBreakers {
    * half-open (a trial's outcome is being recorded) or isolated is `refused`.
    */
   admit(provider: string): CircuitAdmission {
+    if (this.#notClosed === 0) return 'closed';
     const circuit = this.#circuits.get(provider);
     if (circuit === undefined) return 'closed';
     const state = circuit.policy.state;
@@ -187,7 +194,13 @@ export class ProviderCircuitBreakers {
     policy.onReset(() => {
       circuit.trialAt = undefined;
     });
-    policy.onStateChange((state) => this.#onStateChange?.(provider, stateNames[state]));
+    let closed = true;
+    policy.onStateChange((state) => {
+      const nowClosed = state === CircuitState.Closed;
+      if (nowClosed !== closed) this.#notClosed += nowClosed ? -1 : 1;
+      closed = nowClosed;
+      this.#onStateChange?.(provider, stateNames[state]);
+    });
     this.#circuits.set(provider, circuit);
     return circuit;
   }

@@ -216,6 +216,23 @@ describe('RouterStatistics.labels', () => {
     expect(since(0)).toBe(1);
   });
 
+  it('counts every interned labels into its own row when more labels take turns than it finds by identity', () => {
+    const statistics = new RouterStatistics({ clock: new ManualClock() });
+    const labels = ['a', 'b', 'c', 'd', 'e', 'f'].map((cohort) => statistics.labels('adyen', cohort, 4, false));
+    for (let round = 0; round < 5; round += 1) {
+      for (const [index, each] of labels.entries()) for (let count = 0; count <= index; count += 1) statistics.recordAssignment(each);
+    }
+    const rows = statistics.totals().filter((row) => row.cohort !== '*');
+    expect(rows.map((row) => [row.cohort, row.counts.assignments])).toEqual([
+      ['a', 5],
+      ['b', 10],
+      ['c', 15],
+      ['d', 20],
+      ['e', 25],
+      ['f', 30],
+    ]);
+  });
+
   it('drops its cache beyond 10,000 labels and interns again', () => {
     const statistics = new RouterStatistics();
     const first = statistics.labels('adyen', 'default', 0, false);

@@ -186,6 +186,9 @@ interface CachedRow {
   windowed: MutableCounts | undefined;
 }
 
+/** How many recently counted labels `RouterStatistics` finds by identity before its weak map. */
+const recentRowsSize = 4;
+
 /** The most labels `RouterStatistics.labels` keeps (providers x cohorts x epochs x 2 stays far below). */
 const internedLabelsLimit = 10_000;
 
@@ -222,6 +225,10 @@ export class RouterStatistics {
   #internedCount = 0;
   /** The row of each interned labels object: counting with them builds no string and looks up no map. */
   readonly #rows = new WeakMap<StatisticsLabels, CachedRow>();
+  /** The last few interned labels counted and their rows, compared by identity before the weak-map lookup (a ramp counts two or three). */
+  readonly #recentLabels: (StatisticsLabels | undefined)[] = new Array<StatisticsLabels | undefined>(recentRowsSize).fill(undefined);
+  readonly #recentRows: (CachedRow | undefined)[] = new Array<CachedRow | undefined>(recentRowsSize).fill(undefined);
+  #nextRecentRow = 0;
   /** Bumped when counts are dropped (`reset`, a window evicted): a cached row of an older generation is looked up again. */
   #generation = 0;
 
@@ -424,10 +431,25 @@ export class RouterStatistics {
    * and nothing was dropped, it costs one weak-map lookup.
    */
   #rowFor(labels: StatisticsLabels, now: number): CachedRow {
-    const cached = this.#rows.get(labels);
+    const cached = this.#cachedRow(labels);
     if (cached !== undefined && cached.generation === this.#generation && now >= cached.windowStart && now - cached.windowStart < this.#windowMs) return cached;
     const row = cached ?? { key: rowKey(labels), generation: -1, windowStart: 0, cumulative: undefined, windowed: undefined };
     this.#fillRow(row, now);
+    return row;
+  }
+
+  /** The cached row of interned `labels` (`undefined` for other labels): a recent one by identity, else from the weak map. */
+  #cachedRow(labels: StatisticsLabels): CachedRow | undefined {
+    const recent = this.#recentLabels;
+    for (let index = 0; index < recentRowsSize; index += 1) {
+      if (recent[index] === labels) return this.#recentRows[index];
+    }
+    const row = this.#rows.get(labels);
+    if (row !== undefined) {
+      recent[this.#nextRecentRow] = labels;
+      this.#recentRows[this.#nextRecentRow] = row;
+      this.#nextRecentRow = (this.#nextRecentRow + 1) % recentRowsSize;
+    }
     return row;
   }
 

@@ -49,6 +49,27 @@ describe('createRoutingDecisionEngine', () => {
     expect(again.reason).toBe(first.reason);
   });
 
+  it('finds the reasons of a percentage made before again after deciding on another one', () => {
+    const twenty = engine.decide(snapshotOf('ramp', 20), 0, request(1), undefined, admitAll);
+    engine.decide(snapshotOf('ramp', 30), 0, request(1), undefined, admitAll);
+    const again = engine.decide(snapshotOf('ramp', 20), 0, request(1), undefined, admitAll);
+    expect(again.reason).toBe(twenty.reason);
+    expect(again.reason).toMatch(/bucket (<|>=) 20000 \(20 %\)$/);
+  });
+
+  it('reads the capabilities of the new provider of each decision, when the new provider changes', () => {
+    const capabilities = new Map([['mollie', { currencies: ['USD'], brands: [] }]]) as unknown as Parameters<typeof createRoutingDecisionEngine>[0]['capabilities'];
+    const withCapabilities = createRoutingDecisionEngine({ fromProvider: 'stripe', capabilities, cohortRules: [], salt: 'shop', circuitsClosed: () => true });
+    const toMollie = (percent: number): RoutingSnapshot => {
+      const snapshot = snapshotOf('ramp', percent);
+      return { ...snapshot, migration: { ...(snapshot.migration as MigrationState), toProvider: 'mollie' } };
+    };
+    expect(withCapabilities.decide(snapshotOf('ramp', 100), 0, request(1), undefined, admitAll)).toMatchObject({ provider: 'adyen', kind: 'bucket' });
+    expect(withCapabilities.decide(toMollie(100), 0, request(1), undefined, admitAll)).toMatchObject({ provider: 'stripe', kind: 'capability', reason: 'mollie does not accept currency EUR' });
+    expect(withCapabilities.decide(toMollie(100), 0, request(2), undefined, admitAll)).toMatchObject({ provider: 'stripe', kind: 'capability' });
+    expect(withCapabilities.decide(snapshotOf('ramp', 100), 0, request(2), undefined, admitAll)).toMatchObject({ provider: 'adyen', kind: 'bucket' });
+  });
+
   it('reuses the fail-safe decision of an epoch and the phase decision of a state', () => {
     expect(engine.decide(undefined, 7, request(1), undefined, admitAll)).toBe(engine.decide(undefined, 7, request(2), undefined, admitAll));
     for (let epoch = 0; epoch < 70; epoch += 1) expect(engine.decide(undefined, epoch, request(1), undefined, admitAll)).toMatchObject({ provider: 'stripe', kind: 'stale-config', epoch });

@@ -149,14 +149,34 @@ export function createRoutingDecisionEngine(options: RoutingDecisionEngineOption
     ...extra,
   });
 
+  /** The ramp reasons asked for last (a ramp decides on one percentage at a time): no map lookup per decision. */
+  let lastRampPercent = Number.NaN;
+  let lastRampReasons: SplitReasons | undefined;
+
   const reasonsForRamp = (percent: number): SplitReasons => {
+    if (percent === lastRampPercent) return lastRampReasons as SplitReasons;
     let reasons = rampReasons.get(percent);
     if (reasons === undefined) {
       if (rampReasons.size >= splitReasonCacheSize) rampReasons.clear();
       reasons = splitReasonsOf('ramp', percent);
       rampReasons.set(percent, reasons);
     }
+    lastRampPercent = percent;
+    lastRampReasons = reasons;
     return reasons;
+  };
+
+  /** The provider whose capabilities were looked up last and what they are (the new provider of every ramp decision). */
+  let lastCapabilitiesProvider: string | undefined;
+  let lastCapabilities: PaymentGatewayCapabilities | undefined;
+
+  /** `capabilities.get(provider)`, without the map lookup when the same provider is asked again. */
+  const capabilitiesOf = (provider: string): PaymentGatewayCapabilities | undefined => {
+    if (provider !== lastCapabilitiesProvider) {
+      lastCapabilitiesProvider = provider;
+      lastCapabilities = capabilities.get(provider);
+    }
+    return lastCapabilities;
   };
 
   /**
@@ -180,7 +200,7 @@ export function createRoutingDecisionEngine(options: RoutingDecisionEngineOption
   /** The ramp decision for `percent` (before the circuit breakers). */
   const rampDecision = (state: MigrationProviders, percent: number, request: RoutingRequest): RoutingDecision => {
     const { fromProvider: oldProvider, toProvider: newProvider, epoch } = state;
-    const constraint = capabilityConstraint(newProvider, capabilities.get(newProvider), request);
+    const constraint = capabilityConstraint(newProvider, capabilitiesOf(newProvider), request);
     if (constraint !== undefined) return route(oldProvider, constraint, 'capability', epoch, { cohort: 'capability' });
     const guest = request.customerId === undefined || request.customerId === '';
     const customerKey = guest ? request.paymentId : (request.customerId as string);
@@ -289,7 +309,8 @@ export function createRoutingDecisionEngine(options: RoutingDecisionEngineOption
   };
 
   const answer = (decision: RoutingDecision): Promise<RoutingDecision> => {
-    if (!Object.isFrozen(decision)) return Promise.resolve(decision);
+    // A split decision is per payment, never shared (the common case, answered without the frozen check).
+    if (decision.kind === 'bucket' || !Object.isFrozen(decision)) return Promise.resolve(decision);
     return lastAnswer.get(decision) ?? lastAnswer.set(decision, Promise.resolve(decision));
   };
 

@@ -19,7 +19,7 @@ function randomSequence(seed: number): () => number {
  * and checks every key against a model after each step: the slot of its latest sequence among
  * the last `window`, else not found.
  */
-function checkAgainstModel(window: number, first: (period: number) => number, steps: number, sweeps: boolean): void {
+function checkAgainstModel(window: number, first: (period: number) => number, steps: number, sweeps: boolean, findFirst = false): void {
   const index = new SequenceIndex(window, window);
   const period = index.period;
   const keys: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
@@ -29,8 +29,10 @@ function checkAgainstModel(window: number, first: (period: number) => number, st
   for (let step = 0; step < steps; step += 1) {
     const slot = sequence % window;
     const key = `k${Math.floor(random() * 40)}`;
+    // As the router does: look the key up, then remember it (after a miss, `set` skips its probe).
+    const missed = findFirst && index.find(hashOf(key), key, keys, sequence) === slotNotFound;
     keys[slot] = key;
-    index.set(hashOf(key), key, keys, sequence);
+    index.set(hashOf(key), key, keys, sequence, missed);
     sequence = index.following(sequence);
     if (sweeps) index.sweep(sequence);
     const remembered = Math.min(step + 1, window);
@@ -50,6 +52,29 @@ function checkAgainstModel(window: number, first: (period: number) => number, st
 describe('SequenceIndex', () => {
   it('agrees with a model of the last `window` sequences through a long run, with the sweep', () => {
     checkAgainstModel(24, () => 0, 2_000, true);
+  });
+
+  it('agrees with the model when every key is looked up before it is set', () => {
+    checkAgainstModel(24, () => 0, 2_000, true, true);
+    checkAgainstModel(24, (period) => period - 300, 1_000, true, true);
+  });
+
+  it('probes again when the table changed since the miss it is told of', () => {
+    const index = new SequenceIndex(4, 4);
+    const keys: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+    expect(index.find(5, 'a', keys, 0)).toBe(slotNotFound);
+    keys[0] = 'b';
+    index.set(5, 'b', keys, 0);
+    keys[1] = 'a';
+    // The miss was seen with next = 0 and before 'b' took the position: both are checked.
+    index.set(5, 'a', keys, 1, true);
+    expect(index.find(5, 'a', keys, 2)).toBe(1);
+    expect(index.find(5, 'b', keys, 2)).toBe(0);
+    expect(index.find(5, 'c', keys, 2)).toBe(slotNotFound);
+    keys[2] = 'c';
+    index.set(5, 'c', keys, 2, true);
+    expect(index.find(5, 'c', keys, 3)).toBe(2);
+    expect(index.find(5, 'a', keys, 3)).toBe(1);
   });
 
   it('agrees with the model across the wrap of the sequence numbers', () => {

@@ -34,6 +34,16 @@ export class SequenceIndex {
   readonly #cells: Int32Array;
   /** The next position `sweep` looks at. */
   #sweepAt = 0;
+  /** Changes made to the table so far (a `find` miss is valid for `set` while none was made since). */
+  #changes = 0;
+  /**
+   * The last `find` that missed: the hash, the `next` it was asked with, the table's `#changes`
+   * then, and the first empty or stale position of the key's probe run (where `set` puts the key).
+   */
+  #missHash = 0;
+  #missNext = -1;
+  #missChanges = -1;
+  #missPosition = 0;
 
   /**
    * @param keys The most live keys held at once (at most `window`: fewer while the ring grows).
@@ -65,10 +75,19 @@ export class SequenceIndex {
   find(hash: number, key: string, keys: readonly (string | undefined)[], next: number): number {
     const cells = this.#cells;
     const mask = this.#mask;
+    let free = -1;
     for (let position = hash & mask; ; position = (position + 1) & mask) {
       const stored = cells[position * 2 + 1] as number;
-      if (stored === 0) return slotNotFound;
-      if (cells[position * 2] === hash && this.#isLive(stored, next)) {
+      if (stored === 0) {
+        this.#missHash = hash;
+        this.#missNext = next;
+        this.#missChanges = this.#changes;
+        this.#missPosition = free === -1 ? position : free;
+        return slotNotFound;
+      }
+      if (!this.#isLive(stored, next)) {
+        if (free === -1) free = position;
+      } else if (cells[position * 2] === hash) {
         const slot = (stored - 1) % this.#window;
         if (keys[slot] === key) return slot;
       }
@@ -78,9 +97,22 @@ export class SequenceIndex {
   /**
    * Points `key` (already stored in `keys[sequence % window]`) at `sequence`, the latest sequence
    * written: in place of its live entry, or of the first stale or empty position of its probe run.
+   *
+   * @param afterMiss The caller's word that the last `find` was for this same key, with `next`
+   *   equal to `sequence`, and missed: if the table did not change since, the key goes to the
+   *   free position that `find` saw, without probing again (a router looks a payment up, then
+   *   remembers it).
    */
-  set(hash: number, key: string, keys: readonly (string | undefined)[], sequence: number): void {
+  set(hash: number, key: string, keys: readonly (string | undefined)[], sequence: number, afterMiss = false): void {
     const cells = this.#cells;
+    const changes = this.#changes;
+    this.#changes = changes + 1;
+    if (afterMiss && hash === this.#missHash && sequence === this.#missNext && changes === this.#missChanges) {
+      // No live entry of the key, and that position was empty or stale then (so it still is).
+      cells[this.#missPosition * 2] = hash;
+      cells[this.#missPosition * 2 + 1] = sequence + 1;
+      return;
+    }
     const mask = this.#mask;
     const next = this.following(sequence);
     for (let position = hash & mask; ; position = (position + 1) & mask) {
@@ -100,8 +132,24 @@ export class SequenceIndex {
     const mask = this.#mask;
     const window = this.#window;
     const period = this.#period;
-    let position = this.#sweepAt;
+    const start = this.#sweepAt;
+    // First, without a branch per position: which of the positions hold a stale entry (bit `step`).
+    let staleSteps = 0;
     for (let step = 0; step < sweepStep; step += 1) {
+      const stored = cells[((start + step) & mask) * 2 + 1] as number;
+      const age = next - stored + 1;
+      const wrappedAge = age + (((age - 1) >> 31) & period);
+      // Negative when the position is taken (stored > 0) and its entry is stale (age > window).
+      staleSteps |= (((window - wrappedAge) & (0 - stored)) >>> 31) << step;
+    }
+    if (staleSteps === 0) {
+      this.#sweepAt = (start + sweepStep) & mask;
+      return;
+    }
+    // From the first stale entry on, one position at a time (a removal shifts later entries back).
+    const first = 31 - Math.clz32(staleSteps & -staleSteps);
+    let position = (start + first) & mask;
+    for (let step = first; step < sweepStep; step += 1) {
       const stored = cells[position * 2 + 1] as number;
       if (stored === 0) {
         position = (position + 1) & mask;
@@ -123,6 +171,7 @@ export class SequenceIndex {
 
   /** Empties `hole`, shifting later entries of its probe run back (no tombstones). */
   #removeAt(hole: number): void {
+    this.#changes += 1;
     const cells = this.#cells;
     const mask = this.#mask;
     let empty = hole;
