@@ -473,7 +473,7 @@ describe('SqliteJournal semantics beyond the contract (the same as the in-memory
     await journal.close();
   });
 
-  test('each put checks its condition as it writes: records written before the first conflict are rolled back, later conflicts are not reported', async () => {
+  test('a batch of a group is checked before it is written: nothing of a conflicting batch is written, only its first conflict is reported', async () => {
     const journal = await openJournal();
     await journal.write({
       puts: [
@@ -481,8 +481,8 @@ describe('SqliteJournal semantics beyond the contract (the same as the in-memory
         { collection: 'payments', key: 'updated', value: '"old"', expectedVersion: 0 },
       ],
     });
-    // One group. First batch: `fresh` is inserted before `taken` conflicts; `updated` and `absent` come after and are never reached.
-    // Second batch: `updated` is written, then its delete conflicts, so the savepoint rollback must undo the put.
+    // One group. First batch: `fresh` would be inserted, then `taken` conflicts; `updated` and `absent` come after and are not reported.
+    // Second batch: its put of `updated` holds, then its delete of `taken` conflicts, so the put must not be written either.
     const [putConflict, deleteConflict, neighbour] = await Promise.allSettled([
       journal.write({
         puts: [

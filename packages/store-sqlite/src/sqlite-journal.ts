@@ -114,7 +114,7 @@ export interface GroupCommitStatistics {
   readonly commits: number;
   /** `write()` batches those groups carried (committed, conflicting or failed with their group). */
   readonly batches: number;
-  /** Batches rejected with `VersionConflictError` (rolled back to their savepoint; their neighbours committed). */
+  /** Batches rejected with `VersionConflictError` (nothing of them written; their neighbours committed). */
   readonly conflicts: number;
   /** The largest number of batches one commit carried. */
   readonly largestGroup: number;
@@ -151,15 +151,15 @@ export interface GroupCommitStatistics {
  *   later commit not synced yet, never a durable one that settled.
  * - Group commit: `write` does not commit on its own. It queues its batch, and once per turn of the
  *   event loop (`setImmediate`) up to `maximumGroupCommitBatches` queued batches are committed in
- *   ONE `BEGIN IMMEDIATE` transaction, each batch in its own `SAVEPOINT`, so concurrent writers
- *   share one commit and one fsync. The batches beyond wait for the next group, in a later turn, so
+ *   ONE `BEGIN IMMEDIATE` transaction, so concurrent writers share one commit and one fsync. The batches beyond wait for the next group, in a later turn, so
  *   I/O callbacks run between groups rather than after one long synchronous transaction. Each
  *   caller's promise settles only after its group's commit is durable.
  * - Atomicity and compare-and-set: each put and delete checks its expected version in the statement
  *   that writes it (insert-only for `0`), in order, puts then deletes; a batch names each record once,
- *   so the first conflict met is the first conflicting record. A conflict rolls the batch back to its
- *   savepoint and rejects it with `VersionConflictError` naming that record, while the other
- *   batches of the group commit. Batches apply in call order, so the outcome is the one of writing
+ *   so the first conflict met is the first conflicting record. In a group, each batch's versions
+ *   are read and checked before any of its statements run (no savepoint per batch: they cost more
+ *   than the reads); a batch that conflicts writes nothing and is rejected with
+ *   `VersionConflictError` naming that record, while the other batches of the group commit. Batches apply in call order, so the outcome is the one of writing
  *   them one after the other. A failure of the group itself (`JOURNAL_BUSY`, a disk error) commits
  *   nothing and rejects every batch of the group with it.
  * - Exclusive claims across processes: SQLite has no `SKIP LOCKED`; `claim` and `claimOutbox` run in
@@ -373,7 +373,7 @@ export class SqliteJournal implements JournalV1 {
    * Applies a batch atomically: every compare-and-set condition is checked before anything is
    * applied, so a conflict leaves records and outbox untouched. The batch is committed together with
    * the other batches written in the same turn of the event loop (group commit: one `BEGIN
-   * IMMEDIATE` transaction, a savepoint per batch, one fsync); the promise resolves once that commit
+   * IMMEDIATE` transaction, one fsync); the promise resolves once that commit
    * is durable, or right after the commit for `durability: 'deferred'` (the sync follows on its own).
    * An empty batch takes no lock and commits nothing.
    * @throws VersionConflictError naming the first record (puts, then deletes) whose version does not
@@ -441,7 +441,7 @@ export class SqliteJournal implements JournalV1 {
     this.#setCheckpointThreshold(connection, group);
     const { transactions } = connection;
     if (group.length === 1) {
-      // Alone in its turn of the event loop: its own transaction, no savepoint needed.
+      // Alone in its turn of the event loop: its own transaction, whose statements check the versions.
       const [only] = group as [QueuedWrite];
       let result: JournalWriteResult;
       try {
