@@ -696,12 +696,20 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     provider: string,
     providerReference: string,
   ): Promise<(LocatedPayment & { readonly managed: boolean; readonly order?: Promise<StoredRecord<OrderRecord> | undefined> | undefined }) | undefined> {
-    const own = (await this.#references.get(orderPaymentReferenceKey(provider, providerReference)))?.value;
+    const referenceKey = orderPaymentReferenceKey(provider, providerReference);
+    // The reference this process wrote (at registration, say) names the order and payment before
+    // the index is read: both are read along with it, in one round. The index read still decides:
+    // the early reads are used only when it names the same order and payment.
+    const hint = this.#references.lastWritten(referenceKey);
+    const hinted =
+      hint === undefined ? undefined : { hint, order: readEarly(this.#orders.get(hint.orderId)), managed: readEarly(this.#stateManagerPayments.get(hint.paymentId)) };
+    const own = (await this.#references.get(referenceKey))?.value;
     const paymentId = own?.paymentId ?? (await this.#stateManagerReferences.get(providerReferenceKey(provider, providerReference)))?.value.paymentId;
     if (paymentId === undefined) return undefined;
+    const early = own !== undefined && hinted !== undefined && hinted.hint.orderId === own.orderId && hinted.hint.paymentId === own.paymentId ? hinted : undefined;
     // Our own index names the order: it is read with the state manager's payment, in one round.
-    const order = own === undefined ? undefined : readEarly(this.#orders.get(own.orderId));
-    const managed = (await this.#stateManagerPayments.get(paymentId))?.value;
+    const order = own === undefined ? undefined : (early?.order ?? readEarly(this.#orders.get(own.orderId)));
+    const managed = (await (early?.managed ?? this.#stateManagerPayments.get(paymentId)))?.value;
     if (own !== undefined) return { ...own, indexed: true, managed: managed !== undefined, order };
     if (managed?.orderId === undefined) return undefined;
     return { orderId: managed.orderId, paymentId, provider, providerReference, amount: managed.amount, managed: true };

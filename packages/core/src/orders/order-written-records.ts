@@ -64,6 +64,14 @@ export class WrittenValueMemory<Value> {
     return entry !== undefined && entry.text === text ? entry.value : undefined;
   }
 
+  /**
+   * The value `key` was last written from, whatever the journal holds now: a hint only (the write
+   * may not have committed, someone else may have written since). Check it against what is read.
+   */
+  peek(key: string): Value | undefined {
+    return this.#entries.get(key)?.value;
+  }
+
   /** Like `recall`, and forgets the key (for values read back once, such as outbox messages). */
   take(key: string, text: string): Value | undefined {
     const value = this.recall(key, text);
@@ -88,6 +96,11 @@ export class WrittenValueRepository<Value> extends JournalRepository<Value> {
     const put = super.put(value, expectedVersion);
     this.#memory.remember(put.key, put.value, value);
     return put;
+  }
+
+  /** The value this process last wrote under `key`, if it remembers one: a hint, never the record itself (see `WrittenValueMemory.peek`). */
+  lastWritten(key: string): Value | undefined {
+    return this.#memory.peek(key);
   }
 
   /**
