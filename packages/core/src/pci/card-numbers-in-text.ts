@@ -24,6 +24,25 @@ export function mayHoldCardNumber(text: string): boolean {
   return possibleCardNumberPattern.test(text);
 }
 
+/** Runs of at least 13 digits, single spaces or dashes between groups (the runs that may hold a card number). */
+const longDigitRunPattern = /(?<![0-9])[0-9](?:[ -]?[0-9]){12,}(?![0-9])/g;
+
+/**
+ * True when some window of whole digit groups in the text (13 to 19 digits, single spaces or
+ * dashes between the groups) is a valid card number (known issuer range, Luhn), with nothing set
+ * apart: no UUID, digest, identifier or network transaction id exemption. False proves that the
+ * text holds no card number and no EMV track-2 data (both are such windows), so the full scan,
+ * whose exemptions only ever remove windows, can be skipped. Text with JSON timestamps (13-digit
+ * epoch milliseconds) fails the cheap `mayHoldCardNumber` test but is cleared here in a few
+ * microseconds instead of a full scan.
+ */
+export function holdsCardNumberWindow(text: string): boolean {
+  for (const match of text.matchAll(longDigitRunPattern)) {
+    if (cardNumbersInRun(match[0], match.index).length > 0) return true;
+  }
+  return false;
+}
+
 /** UUIDs: their dash-separated digit groups can line up into a Luhn-valid number, but are never card data. */
 const uuidPattern = /(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
 
@@ -95,7 +114,7 @@ function cardNumbersInRun(run: string, offset: number): CardNumberInText[] {
  * with spaces or dashes, in JSON strings and numbers, after `pan=` or `card:` are all found.
  */
 export function findCardNumbersInText(text: string): CardNumberInText[] {
-  if (!possibleCardNumberPattern.test(text)) return [];
+  if (!possibleCardNumberPattern.test(text) || !holdsCardNumberWindow(text)) return [];
   const scannable = withoutIdentifiers(text);
   const found: CardNumberInText[] = [];
   for (const match of scannable.matchAll(digitRunPattern)) {

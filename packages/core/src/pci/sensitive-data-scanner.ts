@@ -1,6 +1,6 @@
 import type { CardBrand } from '../ports/shared/v1/card.js';
 import { brandOfCardNumber, isPrimaryAccountNumber, maskCardNumber } from './card-number.js';
-import { type CardNumberInText, findCardNumbersInText, mayHoldCardNumber } from './card-numbers-in-text.js';
+import { type CardNumberInText, findCardNumbersInText, holdsCardNumberWindow, mayHoldCardNumber } from './card-numbers-in-text.js';
 import { blankNetworkTransactionIds, isNetworkTransactionIdKey, isNetworkTransactionIdValue } from './network-transaction-id.js';
 
 /** What kind of cardholder data was found. */
@@ -78,6 +78,9 @@ function blankSpans(text: string, spans: readonly { readonly start: number; read
 /** Track data and card numbers of a text, on the text with network transaction ids blanked out. */
 function findCardData(text: string): { readonly trackData: TrackDataInText[]; readonly cardNumbers: CardNumberInText[] } {
   if (!mayHoldCardNumber(text)) return { trackData: [], cardNumbers: [] };
+  // Track data in the first two formats needs a `^` or `=` separator; card numbers and EMV track-2
+  // data are windows of digit groups that pass the card number check (`holdsCardNumberWindow`).
+  if (!text.includes('^') && !text.includes('=') && !holdsCardNumberWindow(text)) return { trackData: [], cardNumbers: [] };
   const scannable = blankNetworkTransactionIds(text);
   const trackData = findTrackData(scannable);
   const cardNumbers = findCardNumbersInText(trackData.length === 0 ? scannable : blankSpans(scannable, trackData));
