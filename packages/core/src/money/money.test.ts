@@ -1,17 +1,12 @@
+import { createSeededRandom } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { CurrencyMismatchError, InvalidMoneyError, UnknownCurrencyError } from '../errors/money-errors.js';
 import { Money, type MoneyJson } from './money.js';
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing property case can be replayed. */
+/** Deterministic pseudo-random numbers (the test kit's mulberry32), so a failing property case can be replayed. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const random = createSeededRandom(seed);
+  return () => random.next();
 }
 
 /** Runs `action`, expecting it to throw, and returns what it threw. */
