@@ -5,8 +5,7 @@ import { Money, type MoneyJson } from './money.js';
 
 /** Deterministic pseudo-random numbers (the test kit's mulberry32), so a failing property case can be replayed. */
 function seededRandom(seed: number): () => number {
-  const random = createSeededRandom(seed);
-  return () => random.next();
+  return createSeededRandom(seed).next;
 }
 
 /** Runs `action`, expecting it to throw, and returns what it threw. */

@@ -1,17 +1,7 @@
+import { createSeededRandom } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { maximumSequenceWindow, SequenceIndex } from './sequence-index.js';
 import { slotKeyHash, slotNotFound } from './slot-index.js';
-
-/** A deterministic pseudo-random sequence (xorshift32). */
-function randomSequence(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
 
 /**
  * Runs a ring of `window` slots through `steps` sequences from `first` (modulo the index's
@@ -23,7 +13,7 @@ function checkAgainstModel(window: number, first: (period: number) => number, st
   const index = new SequenceIndex(window, window);
   const period = index.period;
   const keys: (string | undefined)[] = new Array<string | undefined>(window).fill(undefined);
-  const random = randomSequence(42);
+  const random = createSeededRandom(42).next;
   const hashOf = (key: string): number => (slotKeyHash(key, 7) & 0x7) | 0x38;
   let sequence = first(period);
   for (let step = 0; step < steps; step += 1) {

@@ -1,16 +1,6 @@
+import { createSeededRandom } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
 import { SlotIndex, slotKeyHash, slotNotFound } from './slot-index.js';
-
-/** A deterministic pseudo-random sequence (xorshift32). */
-function randomSequence(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
 
 describe('slotKeyHash', () => {
   it('depends on every character and on the seed', () => {
@@ -28,7 +18,7 @@ describe('SlotIndex', () => {
     const keys: (string | undefined)[] = new Array<string | undefined>(capacity).fill(undefined);
     const hashes = new Int32Array(capacity);
     const model = new Map<string, number>();
-    const random = randomSequence(42);
+    const random = createSeededRandom(42).next;
     // Few distinct hash values: long probe runs that wrap around the table end.
     const hashOf = (key: string): number => (slotKeyHash(key, 7) & 0x7) | 0x38;
     for (let step = 0; step < 20_000; step += 1) {
