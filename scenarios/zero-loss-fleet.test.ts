@@ -82,6 +82,7 @@ describe('three nodes on store-postgres, one SIGKILLed mid-run', () => {
           leaseMs,
           graceMs: 1_000,
           recoveryIntervalMs: 150,
+          holdClaimsUntilResumed: node === victim,
           stripeUrl: (servers[0] as LoopbackHttpServer).url,
           payPalUrl: (servers[1] as LoopbackHttpServer).url,
           payPalClientId: payPal.clientId,
@@ -101,30 +102,55 @@ describe('three nodes on store-postgres, one SIGKILLed mid-run', () => {
       await Promise.all([...children.values()].map((child) => child.next('loaded')));
       for (const child of children.values()) child.process.send({ type: 'go' });
 
-      // Kill the victim mid-run, right after its recovery loop claimed one of its own intents (so it
-      // dies holding a lease nobody else may take, and no live request of another node can finish).
+      // Kill the victim mid-run while it holds a lease on one of its own open intents (so it dies
+      // holding a lease nobody else may take, on an intent no live request of another node can
+      // finish). Its recovery loop holds each claim it reports until this test answers `resume`; its
+      // live requests do not wait, so on each claim the test freezes the victim (SIGSTOP), lets
+      // PostgreSQL finish what was already sent, and reads the journal: if one of those leases still
+      // holds an open intent, the kill lands on that state; otherwise the victim goes on.
       const killAfterAcks = random.integer(15, 40);
       const dead = children.get(victim) as ReportingChild<FleetNodeReport>;
-      await new Promise<void>((resolve) => {
-        const check = (): void => {
+      const victimPid = dead.process.pid as number;
+      const intents = new IntentRepository(journal);
+      const holdsOwnOpenLease = async (keys: readonly string[]): Promise<boolean> => {
+        for (const key of keys.filter((candidate) => candidate.startsWith(victim))) {
+          const stored = await intents.get(key);
+          const open = (openIntentStatuses as readonly string[]).includes(stored?.value.status ?? '');
+          if (open && stored?.lease?.owner === victim && stored.lease.expiresAt > Date.now() + 500) return true;
+        }
+        return false;
+      };
+      await new Promise<void>((resolve, reject) => {
+        const onReport = (message: unknown): void => {
+          const report = message as FleetNodeReport;
+          if (report.type !== 'claimed') return;
           const ownAcks = acks.filter((ack) => ack.node === victim).length;
-          const lastReport = dead.reports.at(-1);
-          if (ownAcks >= killAfterAcks && lastReport?.type === 'claimed' && lastReport.keys.some((key) => key.startsWith(victim))) {
-            dead.kill();
-            resolve();
-          } else if (dead.hasExited()) {
-            resolve();
+          if (ownAcks < killAfterAcks || !report.keys.some((key) => key.startsWith(victim))) {
+            dead.process.send({ type: 'resume' });
+            return;
           }
+          process.kill(victimPid, 'SIGSTOP');
+          void sleep(100)
+            .then(() => holdsOwnOpenLease(report.keys))
+            .then((holds) => {
+              if (holds) {
+                dead.process.off('message', onReport);
+                dead.kill();
+                resolve();
+              } else {
+                process.kill(victimPid, 'SIGCONT');
+                dead.process.send({ type: 'resume' });
+              }
+            }, reject);
         };
-        dead.process.on('message', check);
-        check();
+        dead.process.on('message', onReport);
+        void dead.exited.then(() => resolve());
       });
       expect(await dead.exited).toEqual({ code: null, signal: 'SIGKILL' });
       const killedAt = Date.now();
       const victimAcks = acks.filter((ack) => ack.node === victim).length;
 
       // What the victim left: its unfinished intents, some of them leased to it.
-      const intents = new IntentRepository(journal);
       const leftBehind: IntentRecord[] = [];
       const leasedByVictim = new Map<string, number>();
       for (const status of openIntentStatuses) {

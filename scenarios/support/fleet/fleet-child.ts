@@ -18,8 +18,11 @@ function report(message: FleetNodeReport): void {
   process.send?.(message);
 }
 
-/** Reports every claim of intents, so the parent knows when this node holds leases. */
-function reportingClaims(journal: JournalV1): JournalV1 {
+/**
+ * Reports every claim of intents, so the parent knows when this node holds leases; with `hold`, the
+ * claim is handed to the recovery loop only once the parent answered `resume`.
+ */
+function reportingClaims(journal: JournalV1, hold: (() => Promise<void>) | undefined): JournalV1 {
   return new Proxy(journal, {
     get(target, property, receiver) {
       if (property !== 'claim') {
@@ -28,7 +31,10 @@ function reportingClaims(journal: JournalV1): JournalV1 {
       }
       return async (options: Parameters<JournalV1['claim']>[0]) => {
         const claimed = await target.claim(options);
-        if (options.collection === 'payment-intents' && claimed.length > 0) report({ type: 'claimed', keys: claimed.map((record) => record.key) });
+        if (options.collection === 'payment-intents' && claimed.length > 0) {
+          report({ type: 'claimed', keys: claimed.map((record) => record.key) });
+          await hold?.();
+        }
         return claimed;
       };
     },
@@ -41,10 +47,17 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.env[fleetNodeConfigVariable] ?? '{}') as FleetNodeConfig;
   const messages: string[] = [];
   let onMessage: (() => void) | undefined;
+  const resumeWaiters: (() => void)[] = [];
   process.on('message', (message) => {
-    messages.push((message as { type: string }).type);
+    const type = (message as { type: string }).type;
+    if (type === 'resume') {
+      resumeWaiters.shift()?.();
+      return;
+    }
+    messages.push(type);
     onMessage?.();
   });
+  const hold = config.holdClaimsUntilResumed === true ? () => new Promise<void>((resolve) => resumeWaiters.push(resolve)) : undefined;
   const waitFor = (type: string): Promise<void> =>
     new Promise((resolve) => {
       const check = (): void => {
@@ -58,7 +71,7 @@ async function main(): Promise<void> {
 
   const journal = createPostgresJournal({ connectionString: config.connectionString, schema: config.schema, poolSize: 6 });
   await journal.open();
-  const transactions = createLoopbackTransactions(reportingClaims(journal), config, { owner: config.node, leaseMs: config.leaseMs, graceMs: config.graceMs });
+  const transactions = createLoopbackTransactions(reportingClaims(journal, hold), config, { owner: config.node, leaseMs: config.leaseMs, graceMs: config.graceMs });
   const stop = new AbortController();
   const loop = transactions.startRecoveryLoop({ intervalMs: config.recoveryIntervalMs, signal: stop.signal, owner: config.node, limit: 50 });
 

@@ -15,6 +15,11 @@ export interface FleetNodeConfig extends LoopbackProviders {
   readonly leaseMs: number;
   readonly graceMs: number;
   readonly recoveryIntervalMs: number;
+  /**
+   * When true, the node's recovery loop holds every claim of intents it reported until the parent
+   * answers `resume` (so the parent can kill it while it certainly holds those leases).
+   */
+  readonly holdClaimsUntilResumed?: boolean;
 }
 
 /** Messages from a fleet node. */
