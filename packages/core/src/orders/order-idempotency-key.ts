@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The sixteen letters that stand for the sixteen hexadecimal digits, `a` for 0 to `p` for 15.
@@ -10,6 +10,9 @@ import { createHash } from 'node:crypto';
  * in URLs, headers and the notes a platform stores it in.
  */
 const nibbleLetters = 'abcdefghijklmnop';
+
+/** The two letters of every byte value (`byteLetters[0x3f]` is `'dp'`): one lookup per digest byte. */
+const byteLetters: readonly string[] = Array.from({ length: 256 }, (_, byte) => (nibbleLetters[byte >> 4] as string) + (nibbleLetters[byte & 15] as string));
 
 /** Bytes of the SHA-256 digest a key keeps: 160 bits, 40 letters. */
 const keptBytes = 20;
@@ -23,11 +26,9 @@ const keptBytes = 20;
  * @example orderIdempotencyKey('gid://shopify/Order/1', 'pay_1', 'capture:ch_1') // 'ord_' + 40 letters
  */
 export function orderIdempotencyKey(orderId: string, paymentId: string, operation: string): string {
-  const digest = createHash('sha256').update(`${orderId}\u0000${paymentId}\u0000${operation}`, 'utf8').digest();
+  // One-shot hashing: no Hash object per key (a key is derived for every platform call planned).
+  const digest = hash('sha256', `${orderId}\u0000${paymentId}\u0000${operation}`, 'buffer');
   let letters = '';
-  for (let index = 0; index < keptBytes; index += 1) {
-    const byte = digest[index] as number;
-    letters += (nibbleLetters[byte >> 4] as string) + (nibbleLetters[byte & 15] as string);
-  }
+  for (let index = 0; index < keptBytes; index += 1) letters += byteLetters[digest[index] as number] as string;
   return `ord_${letters}`;
 }

@@ -10,6 +10,7 @@ import {
   orderAmountsOf,
   type OrderPayment,
   orderPaymentRank,
+  orderStateFromAmounts,
   orderStateFromPayments,
   orderStatePath,
   type PaymentChange,
@@ -152,6 +153,9 @@ describe('orderStateFromPayments', () => {
     [[authorized(100), captured(60, 'c1'), { kind: 'voided', amount: usd(40), at: 5 }], 'partially_paid'],
   ] as const)('%o -> %s', (changes, expected) => {
     expect(derive(...changes)).toBe(expected);
+    // The same state from amounts summed beforehand (the synchronizer's planning sums them once).
+    const payments = [run(fresh(), changes).payment];
+    expect(orderStateFromAmounts(orderAmountsOf(total, payments), payments)).toBe(expected);
   });
 
   it('sums several payments against the total', () => {

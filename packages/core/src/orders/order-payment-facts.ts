@@ -262,7 +262,16 @@ export function orderAmountsOf(total: Money, payments: readonly OrderPayment[]):
  * expiry (`expired`), a failure (`failed`), else `payment_pending`.
  */
 export function orderStateFromPayments(total: Money, payments: readonly OrderPayment[]): OrderState {
-  const { captured, refunded } = orderAmountsOf(total, payments);
+  return orderStateFromAmounts(orderAmountsOf(total, payments), payments);
+}
+
+/**
+ * `orderStateFromPayments` for amounts already summed (`amounts` must be `orderAmountsOf` of the
+ * same total and `payments`): the planning of a payment change has them at hand, so they are not
+ * summed a second time.
+ */
+export function orderStateFromAmounts(amounts: OrderAmounts, payments: readonly OrderPayment[]): OrderState {
+  const { total, captured, refunded } = amounts;
   if (refunded.isPositive()) return refunded.greaterThanOrEqual(captured) ? 'refunded' : 'partially_refunded';
   if (captured.isPositive()) return captured.greaterThanOrEqual(total) ? 'paid' : 'partially_paid';
   if (payments.some((payment) => openAuthorizationOf(payment).isPositive())) return 'authorized';

@@ -30,6 +30,7 @@ import {
   type OrderPayment,
   type OrderPaymentOperation,
   orderPaymentRank,
+  orderStateFromAmounts,
   orderStateFromPayments,
   orderStatePath,
   type PaymentChange,
@@ -778,7 +779,7 @@ class OrderSyncEngine implements OrderStateSynchronizer {
     const from = order.state;
     const now = this.#clock.now();
     const withMoney = this.#withPayments(order, this.#replacePayment(order.payments, payment));
-    const derived = orderStateFromPayments(withMoney.amounts.total, withMoney.payments);
+    const derived = orderStateFromAmounts(withMoney.amounts, withMoney.payments);
     const terminal = orderStateMachine.isTerminal(from);
     const flags: OrderFlag[] = [];
     let targets: OrderState[] = [];

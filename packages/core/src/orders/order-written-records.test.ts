@@ -65,6 +65,15 @@ describe('WrittenValueMemory', () => {
     expect(value.amount).toBe(amount);
   });
 
+  it('freezes members of its own only: what the value inherits is not its to freeze', () => {
+    const memory = new WrittenValueMemory<{ readonly own: { n: number } }>(4);
+    const inherited = { shared: { n: 1 } };
+    const value = Object.assign(Object.create(inherited) as { own: { n: number } }, { own: { n: 2 } });
+    memory.remember('a', 'text', value);
+    expect(Object.isFrozen(value) && Object.isFrozen(value.own)).toBe(true);
+    expect(Object.isFrozen(inherited.shared)).toBe(false);
+  });
+
   it('keeps the most recently written keys only, forgetting the oldest first', () => {
     const memory = new WrittenValueMemory<number>(2);
     memory.remember('a', 'a', 1);

@@ -17,7 +17,13 @@ export const writtenValueMemoryCapacity = 4_096;
 function freezeDeep(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   Object.freeze(value);
-  for (const member of Object.values(value)) freezeDeep(member);
+  // Indexed loops, not `Object.values`: no array of members is built for every object walked.
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) freezeDeep(value[index]);
+    return;
+  }
+  const members = value as Record<string, unknown>;
+  for (const key in members) if (Object.hasOwn(members, key)) freezeDeep(members[key]);
 }
 
 /**
