@@ -32,34 +32,66 @@ const alphabet = Uint8Array.from(Buffer.from(`ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh
 /** `=`, base64's padding character. */
 const padding = 61;
 
+/** Characters of the digit-free base64 of `byteLength` bytes, padding included. */
+export function digitFreeLength(byteLength: number): number {
+  return Math.ceil(byteLength / 3) * 4;
+}
+
 /**
- * Encodes bytes as digit-free base64 (padding kept). Encoded directly from the alphabet, in one
- * pass: the vault encodes two values per mapping, a million mappings per import.
+ * Writes the digit-free base64 of `bytes[start, end)` (padding kept) into `target` from `offset`,
+ * which must have room for `digitFreeLength(end - start)` bytes; returns the offset after it. One
+ * pass, straight from the alphabet, no intermediate buffer or string: the vault encodes three
+ * values per mapping (IV, ciphertext, keyed hash), a million mappings per import.
  */
-export function encodeDigitFree(bytes: Uint8Array): string {
-  const length = bytes.length;
-  const output = Buffer.allocUnsafe(Math.ceil(length / 3) * 4);
-  let written = 0;
-  let index = 0;
-  for (; index + 2 < length; index += 3) {
+export function encodeDigitFreeInto(bytes: Uint8Array, start: number, end: number, target: Uint8Array, offset: number): number {
+  let written = offset;
+  let index = start;
+  for (; index + 2 < end; index += 3) {
     const triple = ((bytes[index] as number) << 16) | ((bytes[index + 1] as number) << 8) | (bytes[index + 2] as number);
-    output[written] = alphabet[triple >>> 18] as number;
-    output[written + 1] = alphabet[(triple >>> 12) & 63] as number;
-    output[written + 2] = alphabet[(triple >>> 6) & 63] as number;
-    output[written + 3] = alphabet[triple & 63] as number;
+    target[written] = alphabet[triple >>> 18] as number;
+    target[written + 1] = alphabet[(triple >>> 12) & 63] as number;
+    target[written + 2] = alphabet[(triple >>> 6) & 63] as number;
+    target[written + 3] = alphabet[triple & 63] as number;
     written += 4;
   }
-  const rest = length - index;
+  const rest = end - index;
   if (rest > 0) {
     const first = bytes[index] as number;
     const second = rest === 2 ? (bytes[index + 1] as number) : 0;
     const pair = (first << 8) | second;
-    output[written] = alphabet[pair >>> 10] as number;
-    output[written + 1] = alphabet[(pair >>> 4) & 63] as number;
-    output[written + 2] = rest === 2 ? (alphabet[(pair << 2) & 63] as number) : padding;
-    output[written + 3] = padding;
+    target[written] = alphabet[pair >>> 10] as number;
+    target[written + 1] = alphabet[(pair >>> 4) & 63] as number;
+    target[written + 2] = rest === 2 ? (alphabet[(pair << 2) & 63] as number) : padding;
+    target[written + 3] = padding;
+    written += 4;
   }
+  return written;
+}
+
+/** Encodes bytes as digit-free base64 (padding kept). */
+export function encodeDigitFree(bytes: Uint8Array): string {
+  const output = Buffer.allocUnsafe(digitFreeLength(bytes.length));
+  encodeDigitFreeInto(bytes, 0, bytes.length, output, 0);
   return output.toString('latin1');
+}
+
+/** Reused output of `prefixedDigitFreeDigest` (grown when a longer value comes). */
+let digestScratch = Buffer.allocUnsafe(128);
+
+/**
+ * `prefix` followed by the digit-free base64 of `digest` without its trailing `=` padding, built in
+ * one buffer and turned into text once (what `prefix + encodeDigitFree(digest).replace(/=+$/, '')`
+ * gives). `prefix` must be latin1 text (the vault's `tv_` and `cu_`).
+ */
+export function prefixedDigitFreeDigest(prefix: string, digest: Uint8Array): string {
+  const needed = prefix.length + digitFreeLength(digest.length);
+  if (digestScratch.length < needed) digestScratch = Buffer.allocUnsafe(needed);
+  // The prefix is a few characters: a loop is cheaper than a native write.
+  const start = prefix.length;
+  for (let index = 0; index < start; index += 1) digestScratch[index] = prefix.charCodeAt(index);
+  let end = encodeDigitFreeInto(digest, 0, digest.length, digestScratch, start);
+  while (end > start && digestScratch[end - 1] === padding) end -= 1;
+  return digestScratch.toString('latin1', 0, end);
 }
 
 /** Decodes digit-free base64; returns `undefined` for text that is not digit-free base64. */

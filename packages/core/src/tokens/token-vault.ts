@@ -9,11 +9,11 @@ import { systemClock } from '../ports/clock/v1/system-clock.js';
 import type { ExpectedVersion, JournalPut, JournalRecord, JournalV1 } from '../ports/journal/v1/journal.js';
 import type { KeyProviderV1, WrappedKey } from '../ports/key-provider/v1/key-provider.js';
 import { tokenFailureReasons } from '../ports/token-exchange/v1/token-exchange.js';
-import { decodeDigitFree, encodeDigitFree } from './digit-free-base64.js';
+import { decodeDigitFree, prefixedDigitFreeDigest } from './digit-free-base64.js';
 import { TokenVaultError } from './token-errors.js';
 import type { TokenMapping } from './token-mapping.js';
 import { decodeMapping, encodeMapping } from './token-mapping-codec.js';
-import { vaultEnvelopeText } from './vault-envelope-text.js';
+import { sealedEnvelopeText } from './vault-envelope-text.js';
 import { type VaultAuditAction, type VaultAuditEntry, vaultAuditPut, type VaultAuditResult } from './vault-audit.js';
 
 /** The journal collection of encrypted token mappings. */
@@ -177,7 +177,11 @@ export class TokenVault {
   readonly #customerIndexKey: Buffer;
   readonly #customerIndexes = new Map<string, string>();
   readonly #ivPool = Buffer.alloc(initializationVectorBytes * initializationVectorPoolSize);
-  #ivPosition = this.#ivPool.length;
+  /** The pool's IVs as views made once (see `#nextInitializationVector`). */
+  readonly #initializationVectors = Array.from({ length: initializationVectorPoolSize }, (_, index) =>
+    this.#ivPool.subarray(index * initializationVectorBytes, (index + 1) * initializationVectorBytes),
+  );
+  #ivPosition = initializationVectorPoolSize;
 
   private constructor(journal: JournalV1, options: TokenVaultOptions, dataKey: Buffer) {
     this.journal = journal;
@@ -221,7 +225,7 @@ export class TokenVault {
 
   /** The mapping key of a source payment method: `tv_` + keyed hash of provider and token. */
   keyOf(provider: string, token: string): string {
-    return `tv_${withoutPadding(encodeDigitFree(createHmac('sha256', this.#tokenIndexKey).update(`${provider}\u0000${token}`, 'utf8').digest()))}`;
+    return prefixedDigitFreeDigest('tv_', createHmac('sha256', this.#tokenIndexKey).update(`${provider}\u0000${token}`, 'utf8').digest());
   }
 
   /**
@@ -232,7 +236,7 @@ export class TokenVault {
   customerIndexOf(customerId: string): string {
     const remembered = this.#customerIndexes.get(customerId);
     if (remembered !== undefined) return remembered;
-    const index = `cu_${withoutPadding(encodeDigitFree(createHmac('sha256', this.#customerIndexKey).update(customerId, 'utf8').digest()))}`;
+    const index = prefixedDigitFreeDigest('cu_', createHmac('sha256', this.#customerIndexKey).update(customerId, 'utf8').digest());
     if (this.#customerIndexes.size >= rememberedCustomerIndexes) this.#customerIndexes.clear();
     this.#customerIndexes.set(customerId, index);
     return index;
@@ -249,10 +253,10 @@ export class TokenVault {
     const cipher = createCipheriv('aes-256-gcm', this.#dataKey, iv, { authTagLength: authenticationTagBytes });
     cipher.setAAD(Buffer.from(key, 'utf8'));
     const body = cipher.update(encodeMapping(mapping), 'utf8');
-    const final = cipher.final();
-    const ciphertext = Buffer.concat([body, final, cipher.getAuthTag()]);
-    // The envelope `{ v, iv, ct, im, rw }` as JSON text, without an intermediate object.
-    const value = vaultEnvelopeText(envelopeVersion, encodeDigitFree(iv), encodeDigitFree(ciphertext), mapping.importId, mapping.row);
+    const rest = cipher.final();
+    // The envelope `{ v, iv, ct, im, rw }` as JSON text, ct = body + rest + tag, without an
+    // intermediate object, concatenated ciphertext or encoded strings.
+    const value = sealedEnvelopeText(envelopeVersion, iv, body, rest, cipher.getAuthTag(), mapping.importId, mapping.row);
     return { collection: tokenVaultCollection, key, value, index: this.customerIndexOf(mapping.customerId), expectedVersion };
   }
 
@@ -399,23 +403,16 @@ export class TokenVault {
   }
 
   #nextInitializationVector(): Buffer {
-    if (this.#ivPosition >= this.#ivPool.length) {
+    if (this.#ivPosition >= this.#initializationVectors.length) {
       randomFillSync(this.#ivPool);
       this.#ivPosition = 0;
     }
-    // A copy: the pool is refilled later, and Cipheriv keeps no reference, but the envelope must.
-    const iv = Buffer.from(this.#ivPool.subarray(this.#ivPosition, this.#ivPosition + initializationVectorBytes));
-    this.#ivPosition += initializationVectorBytes;
+    // A view into the pool, not a copy: the cipher copies the IV when it is created and the
+    // envelope encodes it at once, both before the pool is refilled (`seal` is synchronous).
+    const iv = this.#initializationVectors[this.#ivPosition] as Buffer;
+    this.#ivPosition += 1;
     return iv;
   }
-}
-
-/** Characters of a 32-byte digest in base64 without its padding (44 with the one trailing `=`). */
-const unpaddedDigestLength = 43;
-
-/** A SHA-256 digest's digit-free base64 without the trailing `=` (what a regex replace did, without the regex). */
-function withoutPadding(encodedDigest: string): string {
-  return encodedDigest.slice(0, unpaddedDigestLength);
 }
 
 /** Envelope bookkeeping of a vault record. */

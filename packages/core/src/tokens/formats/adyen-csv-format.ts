@@ -1,4 +1,4 @@
-import { readCsvRecords } from './csv-records.js';
+import { type CsvRecord, readCsvRecords } from './csv-records.js';
 import { type MappingFileFormat, type MappingFileRow, optionalField } from './mapping-file-row.js';
 
 /** `Result` values of Adyen's import output file that mean the contract was imported. */
@@ -24,6 +24,29 @@ function failureOf(result: string | undefined, message: string | undefined, hasT
   return { reason: 'provider_rejected', detail: message ?? (result === undefined ? 'no result' : `result '${result}'`) };
 }
 
+/** An Adyen output record as a mapping file row. */
+function rowOf(record: CsvRecord): MappingFileRow {
+  const { fields } = record;
+  const shopperReference = pick(fields, 'ShopperReference');
+  const targetToken = pick(fields, 'RecurringDetailReference', 'StoredPaymentMethodId');
+  return {
+    row: record.row,
+    fields,
+    problem: record.problem,
+    sourceCustomerReference: pick(fields, 'SourceShopperReference') ?? shopperReference,
+    sourceToken: pick(fields, 'EchoData'),
+    targetCustomerReference: shopperReference,
+    targetToken,
+    brand: pick(fields, 'Variant', 'PaymentMethodVariant'),
+    last4: pick(fields, 'CardSummary', 'LastFour'),
+    expiryMonth: pick(fields, 'ExpiryMonth'),
+    expiryYear: pick(fields, 'ExpiryYear'),
+    fingerprint: pick(fields, 'Alias'),
+    networkTransactionId: pick(fields, 'NetworkTxReference'),
+    providerFailure: failureOf(pick(fields, 'Result'), pick(fields, 'ErrorMessage', 'Reason'), targetToken !== undefined),
+  };
+}
+
 /**
  * Adyen's output file of an "import payment details for recurring payments" job, as paymigrate
  * reads it (RFC 4180 CSV, header, case-sensitive names; see docs/token-mapping-csv.md):
@@ -36,27 +59,7 @@ function failureOf(result: string | undefined, message: string | undefined, hasT
  */
 export const adyenCsvFormat: MappingFileFormat = {
   name: 'adyen-csv',
-  async *rows(text) {
-    for await (const { record } of readCsvRecords('adyen-csv', text, [['ShopperReference'], ['EchoData'], ['RecurringDetailReference', 'StoredPaymentMethodId']])) {
-      const { fields } = record;
-      const shopperReference = pick(fields, 'ShopperReference');
-      const targetToken = pick(fields, 'RecurringDetailReference', 'StoredPaymentMethodId');
-      yield {
-        row: record.row,
-        fields,
-        problem: record.problem,
-        sourceCustomerReference: pick(fields, 'SourceShopperReference') ?? shopperReference,
-        sourceToken: pick(fields, 'EchoData'),
-        targetCustomerReference: shopperReference,
-        targetToken,
-        brand: pick(fields, 'Variant', 'PaymentMethodVariant'),
-        last4: pick(fields, 'CardSummary', 'LastFour'),
-        expiryMonth: pick(fields, 'ExpiryMonth'),
-        expiryYear: pick(fields, 'ExpiryYear'),
-        fingerprint: pick(fields, 'Alias'),
-        networkTransactionId: pick(fields, 'NetworkTxReference'),
-        providerFailure: failureOf(pick(fields, 'Result'), pick(fields, 'ErrorMessage', 'Reason'), targetToken !== undefined),
-      };
-    }
+  rows(text) {
+    return readCsvRecords('adyen-csv', text, [['ShopperReference'], ['EchoData'], ['RecurringDetailReference', 'StoredPaymentMethodId']], rowOf);
   },
 };

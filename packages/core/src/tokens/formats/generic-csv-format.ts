@@ -1,5 +1,5 @@
 import { tokenFailureReasons, type TokenFailureReason } from '../../ports/token-exchange/v1/token-exchange.js';
-import { readCsvRecords } from './csv-records.js';
+import { type CsvRecord, readCsvRecords } from './csv-records.js';
 import { type MappingFileFormat, type MappingFileRow, optionalField } from './mapping-file-row.js';
 
 /** The columns of paymigrate's generic mapping CSV (docs/token-mapping-csv.md), in their documented order. */
@@ -28,6 +28,27 @@ function failureOf(fields: Readonly<Record<string, string>>): MappingFileRow['pr
   return { reason: known, detail: optionalField(fields['failure_detail']) ?? (known === reason ? undefined : `reported as '${reason}'`) };
 }
 
+/** A generic-CSV record as a mapping file row. */
+function rowOf(record: CsvRecord): MappingFileRow {
+  const { fields } = record;
+  return {
+    row: record.row,
+    fields,
+    problem: record.problem,
+    sourceCustomerReference: optionalField(fields['source_customer_id']),
+    sourceToken: optionalField(fields['source_token']),
+    targetCustomerReference: optionalField(fields['target_customer_id']),
+    targetToken: optionalField(fields['target_token']),
+    brand: optionalField(fields['brand']),
+    last4: optionalField(fields['last4']),
+    expiryMonth: optionalField(fields['exp_month']),
+    expiryYear: optionalField(fields['exp_year']),
+    fingerprint: optionalField(fields['fingerprint']),
+    networkTransactionId: optionalField(fields['network_transaction_id']),
+    providerFailure: failureOf(fields),
+  };
+}
+
 /**
  * paymigrate's generic mapping CSV: RFC 4180, UTF-8, header row, the columns of
  * `genericCsvColumns` (fingerprint and network_transaction_id may be empty). A row with an empty
@@ -36,25 +57,7 @@ function failureOf(fields: Readonly<Record<string, string>>): MappingFileRow['pr
  */
 export const genericCsvFormat: MappingFileFormat = {
   name: 'generic-csv',
-  async *rows(text) {
-    for await (const { record } of readCsvRecords('generic-csv', text, requiredColumns)) {
-      const { fields } = record;
-      yield {
-        row: record.row,
-        fields,
-        problem: record.problem,
-        sourceCustomerReference: optionalField(fields['source_customer_id']),
-        sourceToken: optionalField(fields['source_token']),
-        targetCustomerReference: optionalField(fields['target_customer_id']),
-        targetToken: optionalField(fields['target_token']),
-        brand: optionalField(fields['brand']),
-        last4: optionalField(fields['last4']),
-        expiryMonth: optionalField(fields['exp_month']),
-        expiryYear: optionalField(fields['exp_year']),
-        fingerprint: optionalField(fields['fingerprint']),
-        networkTransactionId: optionalField(fields['network_transaction_id']),
-        providerFailure: failureOf(fields),
-      };
-    }
+  rows(text) {
+    return readCsvRecords('generic-csv', text, requiredColumns, rowOf);
   },
 };
