@@ -6,6 +6,7 @@ import { defaultConfigFile } from './config/load-config.js';
 import { cutoverCommand } from './commands/cutover.js';
 import { initCommand } from './commands/init.js';
 import { rehearseCommand, type RehearseFlags } from './commands/rehearse.js';
+import { pruneEventsCommand } from './commands/prune-events.js';
 import { recoverCommand } from './commands/recover.js';
 import { routeRollbackCommand, routeSetCommand } from './commands/route.js';
 import { statusCommand } from './commands/status.js';
@@ -123,6 +124,13 @@ export function createProgram(io: CommandIo, result: { code: number }): Command 
     .option('--json', 'print JSON', false)
     .action(async (flags: { config: string; json: boolean }) => {
       result.code = await recoverCommand(flags, io);
+    });
+
+  withConfig(program.command('prune-events').description('delete the records of handled webhook events older than --keep-days (run daily; they grow with every event)'))
+    .option('--keep-days <days>', 'days a handled event is kept (at least 7: providers redeliver events for days)', '30')
+    .option('--json', 'print JSON', false)
+    .action(async (flags: { config: string; keepDays: string; json: boolean }) => {
+      result.code = await pruneEventsCommand(flags, io);
     });
 
   program

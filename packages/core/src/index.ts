@@ -17,3 +17,4 @@ export * from './sessions/index.js';
 export * from './routing/index.js';
 export * from './orders/index.js';
 export * from './tokens/index.js';
+export * from './retention/index.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, Money } from '@paymigrate/core';
+import { createLogger, Money, processedEventsCollection, type ProcessedEventRetentionReport } from '@paymigrate/core';
+import { createSqliteJournal } from '@paymigrate/store-sqlite';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
@@ -206,6 +207,29 @@ describe('operator commands on a temporary SQLite journal', () => {
     const encrypted = await paymigrate('tokens', 'import', 'mapping.csv.asc');
     expect(encrypted.code).toBe(2);
     expect(encrypted.errors).toContain('tokens.pgp is missing, and the mapping file is PGP-encrypted');
+  });
+
+  it('prunes the handled webhook events older than --keep-days, and refuses a retention shorter than redeliveries last', async () => {
+    // A handled event written 40 days ago (the journal's clock set back), beside the run's own.
+    const old = createSqliteJournal({ filename: join(directory, 'journal.sqlite'), clock: { specificationVersion: 'v1', now: () => Date.now() - 40 * 86_400_000, sleep: async () => undefined } });
+    await old.open();
+    await old.write({ puts: [{ collection: processedEventsCollection, key: 'stripe:evt_forty_days', value: '{"old":true}', expectedVersion: 0 }] });
+    await old.close();
+
+    const pruned = await paymigrate('prune-events', '--json');
+    expect(pruned.code).toBe(0);
+    const report = JSON.parse(pruned.output) as ProcessedEventRetentionReport;
+    expect(report.collections[processedEventsCollection]).toMatchObject({ deleted: 1, conflicts: 0 });
+    const human = await paymigrate('prune-events', '--keep-days', '7');
+    expect(human.code).toBe(0);
+    expect(human.output).toContain(`${processedEventsCollection}: 0 deleted of`);
+
+    const tooShort = await paymigrate('prune-events', '--keep-days', '3');
+    expect(tooShort.code).toBe(2);
+    expect(tooShort.errors).toContain('pruneProcessedEvents.retentionMs');
+    const notDays = await paymigrate('prune-events', '--keep-days', 'soon');
+    expect(notDays.code).toBe(2);
+    expect(notDays.errors).toContain("--keep-days 'soon' is not a whole number of days");
   });
 
   it('answers usage errors with exit code 2 and help with 0', async () => {
