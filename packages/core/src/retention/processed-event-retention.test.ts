@@ -24,6 +24,17 @@ async function keysOf(journal: JournalV1, collection: string): Promise<string[]>
   return (await journal.list(collection, { limit: 10_000 })).map((record) => record.key);
 }
 
+/** `journal` with one member replaced (the others bound to it). */
+function overriding<Member extends 'list' | 'write'>(journal: JournalV1, member: Member, replacement: JournalV1[Member]): JournalV1 {
+  return new Proxy(journal, {
+    get(target, property, receiver) {
+      if (property === member) return replacement;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...parameters: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 describe('pruneProcessedEvents', () => {
   it('deletes the handled events of both collections written before the retention, and keeps the younger ones and other collections', async () => {
     const { journal, clock } = await journalWithClock();
@@ -56,20 +67,12 @@ describe('pruneProcessedEvents', () => {
     for (const key of ['a', 'b', 'c']) await put(journal, processedEventsCollection, key);
     await clock.advance(31 * dayMs);
     // Between the page read and the deletes, another writer rewrites 'b'.
-    const racing: JournalV1 = new Proxy(journal, {
-      get(target, property, receiver) {
-        if (property === 'list') {
-          return async (...args: Parameters<JournalV1['list']>) => {
-            const page = await target.list(...args);
-            if (args[0] === processedEventsCollection && page.length > 0) {
-              await target.write({ puts: [{ collection: processedEventsCollection, key: 'b', value: '{"again":true}', expectedVersion: 'any' }] });
-            }
-            return page;
-          };
-        }
-        const member = Reflect.get(target, property, receiver) as unknown;
-        return typeof member === 'function' ? (member as (...parameters: unknown[]) => unknown).bind(target) : member;
-      },
+    const racing = overriding(journal, 'list', async (...args) => {
+      const page = await journal.list(...args);
+      if (args[0] === processedEventsCollection && page.length > 0) {
+        await journal.write({ puts: [{ collection: processedEventsCollection, key: 'b', value: '{"again":true}', expectedVersion: 'any' }] });
+      }
+      return page;
     });
 
     const report = await pruneProcessedEvents({ journal: racing, clock });
@@ -83,18 +86,10 @@ describe('pruneProcessedEvents', () => {
     for (let index = 0; index < 5; index += 1) await put(journal, processedEventsCollection, `k${index}`);
     await clock.advance(31 * dayMs);
     const controller = new AbortController();
-    const aborting: JournalV1 = new Proxy(journal, {
-      get(target, property, receiver) {
-        if (property === 'list') {
-          return async (...args: Parameters<JournalV1['list']>) => {
-            const page = await target.list(...args);
-            controller.abort();
-            return page;
-          };
-        }
-        const member = Reflect.get(target, property, receiver) as unknown;
-        return typeof member === 'function' ? (member as (...parameters: unknown[]) => unknown).bind(target) : member;
-      },
+    const aborting = overriding(journal, 'list', async (...args) => {
+      const page = await journal.list(...args);
+      controller.abort();
+      return page;
     });
 
     const first = await pruneProcessedEvents({ journal: aborting, clock, pageSize: 2, signal: controller.signal });
@@ -112,18 +107,10 @@ describe('pruneProcessedEvents', () => {
     for (const key of ['a', 'b']) await put(journal, processedEventsCollection, key);
     await clock.advance(31 * dayMs);
     const failing = (failOn: (batch: JournalWriteBatch) => Error | undefined): JournalV1 =>
-      new Proxy(journal, {
-        get(target, property, receiver) {
-          if (property === 'write') {
-            return async (batch: JournalWriteBatch) => {
-              const error = failOn(batch);
-              if (error !== undefined) throw error;
-              return target.write(batch);
-            };
-          }
-          const member = Reflect.get(target, property, receiver) as unknown;
-          return typeof member === 'function' ? (member as (...parameters: unknown[]) => unknown).bind(target) : member;
-        },
+      overriding(journal, 'write', async (batch) => {
+        const error = failOn(batch);
+        if (error !== undefined) throw error;
+        return journal.write(batch);
       });
     const unavailable = new Error('journal unavailable');
     await expect(pruneProcessedEvents({ journal: failing(() => unavailable), clock })).rejects.toBe(unavailable);
