@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasFunctions } from '../config/has-functions.js';
 import { parseOptions } from '../config/parse-options.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { defaultMeter, type Meter } from '../observability/metrics.js';
@@ -73,11 +74,6 @@ const maximumSettlingRuns = 4;
 function awaitedLater<Value>(promise: Promise<Value>): Promise<Value> {
   promise.catch(() => undefined);
   return promise;
-}
-
-/** True when `value` is an object with a function under each of `names`. */
-function hasFunctions(value: unknown, names: readonly string[]): boolean {
-  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }
 
 const functionSchema = z.custom<(...parameters: never[]) => unknown>((value) => typeof value === 'function');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasFunctions } from '../config/has-functions.js';
 import { parseOptions } from '../config/parse-options.js';
 import { VersionConflictError } from '../errors/version-conflict-error.js';
 import { orderProcessedEventsCollection } from '../orders/order-records.js';
@@ -62,9 +63,7 @@ export interface ProcessedEventRetentionReport {
 
 const optionsSchema = z.object({
   journal: z
-    .custom<JournalV1>((value) => typeof value === 'object' && value !== null && typeof (value as JournalV1).list === 'function' && typeof (value as JournalV1).write === 'function', {
-      message: 'must be a JournalV1',
-    })
+    .custom<JournalV1>((value) => hasFunctions(value, ['list', 'write']), { message: 'must be a JournalV1' })
     .meta({ fix: 'pass an opened journal adapter (InMemoryJournal, the SQLite or the PostgreSQL journal)' }),
   retentionMs: z
     .number()
@@ -74,7 +73,7 @@ const optionsSchema = z.object({
     .meta({ fix: `pass at least ${minimumProcessedEventRetentionMs} (7 days): providers redeliver events for days` }),
   pageSize: z.number().int().min(1).max(10_000).default(500).meta({ fix: 'pass a page size from 1 to 10,000' }),
   signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal).optional(),
-  clock: z.custom<ClockV1>((value) => typeof value === 'object' && value !== null && typeof (value as ClockV1).now === 'function').optional(),
+  clock: z.custom<ClockV1>((value) => hasFunctions(value, ['now'])).optional(),
 });
 
 /**

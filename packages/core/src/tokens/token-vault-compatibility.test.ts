@@ -5,7 +5,6 @@ import { decodeDigitFree, encodeDigitFree } from './digit-free-base64.js';
 import type { TokenMapping } from './token-mapping.js';
 import { encodeMapping } from './token-mapping-codec.js';
 import { TokenVault, tokenVaultCollection, tokenVaultKeysCollection } from './token-vault.js';
-import { vaultEnvelopeText } from './vault-envelope-text.js';
 
 /** The keyed hashes as the vault has always computed them: HMAC-SHA256 under an HKDF-derived key. */
 function keyedHash(dataKey: Buffer, purpose: string, prefix: string, text: string): string {
@@ -56,11 +55,11 @@ describe('TokenVault compatibility with vaults written before the one-buffer enc
       const iv = decodeDigitFree(envelope.iv) as Buffer;
       expect(seenInitializationVectors.has(envelope.iv)).toBe(false);
       seenInitializationVectors.add(envelope.iv);
-      // The envelope as `seal` built it before: concatenated ciphertext, encoded strings, vaultEnvelopeText.
+      // The envelope as `seal` built it before: concatenated ciphertext, encoded strings, the JSON text of the envelope object.
       const cipher = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: 16 });
       cipher.setAAD(Buffer.from(key, 'utf8'));
       const ciphertext = Buffer.concat([cipher.update(encodeMapping(entry), 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      expect(put.value).toBe(vaultEnvelopeText(1, encodeDigitFree(iv), encodeDigitFree(ciphertext), entry.importId, entry.row));
+      expect(put.value).toBe(JSON.stringify({ v: 1, iv: encodeDigitFree(iv), ct: encodeDigitFree(ciphertext), im: entry.importId, rw: entry.row }));
     }
     await journal.write({ puts: cases.slice(0, 3).map((entry) => vault.seal(entry, 0)) });
     const stored = await vault.read('braintree', 'card_2', { actor: 'tester', purpose: 'unit-test' });

@@ -1,31 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { encodeDigitFree } from './digit-free-base64.js';
-import { sealedEnvelopeText, vaultEnvelopeText } from './vault-envelope-text.js';
+import { sealedEnvelopeText } from './vault-envelope-text.js';
 
-describe('vaultEnvelopeText', () => {
-  const iv = encodeDigitFree(Buffer.from('0123456789ab'));
-  const ciphertext = encodeDigitFree(Buffer.from('any ciphertext bytes \u0000\u00ff', 'latin1'));
-
-  it('is exactly the JSON.stringify text of the envelope object, with and without import members', () => {
-    expect(vaultEnvelopeText(1, iv, ciphertext, 'imp_abc', 42)).toBe(JSON.stringify({ v: 1, iv, ct: ciphertext, im: 'imp_abc', rw: 42 }));
-    expect(vaultEnvelopeText(1, iv, ciphertext, undefined, undefined)).toBe(JSON.stringify({ v: 1, iv, ct: ciphertext, im: undefined, rw: undefined }));
-    expect(vaultEnvelopeText(1, iv, ciphertext, 'imp_abc', undefined)).toBe(JSON.stringify({ v: 1, iv, ct: ciphertext, im: 'imp_abc' }));
-    expect(vaultEnvelopeText(1, iv, ciphertext, undefined, 7)).toBe(JSON.stringify({ v: 1, iv, ct: ciphertext, rw: 7 }));
-  });
-
-  it('escapes an import id that needs escaping, so the text stays parseable', () => {
-    const importId = 'imp_"quoted"\\\n';
-    const text = vaultEnvelopeText(1, iv, ciphertext, importId, 1);
-    expect(JSON.parse(text)).toEqual({ v: 1, iv, ct: ciphertext, im: importId, rw: 1 });
-  });
-});
+/** The envelope text as `JSON.stringify` writes it (absent members left out). */
+function envelopeJson(version: number, iv: Buffer, ciphertext: Buffer, importId: string | undefined, row: number | undefined): string {
+  return JSON.stringify({ v: version, iv: encodeDigitFree(iv), ct: encodeDigitFree(ciphertext), im: importId, rw: row });
+}
 
 describe('sealedEnvelopeText', () => {
   const iv = Buffer.from('0123456789ab');
   const body = Buffer.from(Array.from({ length: 100 }, (_, index) => (index * 53) & 255));
   const tag = Buffer.from('0123456789abcdef');
 
-  it('is exactly vaultEnvelopeText of the encoded IV and concatenated ciphertext', () => {
+  it('is exactly the JSON.stringify text of the envelope with the encoded IV and concatenated ciphertext, absent members left out', () => {
     const cases: [Buffer, Buffer, Buffer, string | undefined, number | undefined][] = [
       [body, Buffer.alloc(0), tag, 'imp_abc', 42],
       [body.subarray(0, 7), Buffer.from([1, 2]), tag, undefined, undefined],
@@ -44,10 +31,16 @@ describe('sealedEnvelopeText', () => {
       [body, Buffer.alloc(0), tag, 'imp_abc', Number.NaN],
     ];
     for (const [sealedBody, rest, sealedTag, importId, row] of cases) {
-      const expected = vaultEnvelopeText(1, encodeDigitFree(iv), encodeDigitFree(Buffer.concat([sealedBody, rest, sealedTag])), importId, row);
+      const expected = envelopeJson(1, iv, Buffer.concat([sealedBody, rest, sealedTag]), importId, row);
       expect(sealedEnvelopeText(1, iv, sealedBody, rest, sealedTag, importId, row)).toBe(expected);
     }
-    const nextVersion = vaultEnvelopeText(2, encodeDigitFree(iv), encodeDigitFree(Buffer.concat([body, tag])), 'imp_abc', 9);
+    const nextVersion = envelopeJson(2, iv, Buffer.concat([body, tag]), 'imp_abc', 9);
     expect(sealedEnvelopeText(2, iv, body, Buffer.alloc(0), tag, 'imp_abc', 9)).toBe(nextVersion);
+  });
+
+  it('escapes an import id that needs escaping, so the text stays parseable', () => {
+    const importId = 'imp_"quoted"\\\n';
+    const text = sealedEnvelopeText(1, iv, body, Buffer.alloc(0), tag, importId, 1);
+    expect(JSON.parse(text)).toEqual({ v: 1, iv: encodeDigitFree(iv), ct: encodeDigitFree(Buffer.concat([body, tag])), im: importId, rw: 1 });
   });
 });

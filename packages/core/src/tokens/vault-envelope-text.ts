@@ -1,20 +1,5 @@
 import { digitFreeLength, encodeDigitFreeInto } from './digit-free-base64.js';
 
-/**
- * The stored text of a vault envelope, written without building an object for `JSON.stringify`
- * (a million of them per import). The text is exactly what `JSON.stringify` gives for
- * `{ v, iv, ct, im, rw }` with absent members left out, so readers parse it as before.
- *
- * `iv` and `ct` must be digit-free base64 (`encodeDigitFree`): its alphabet holds no character
- * JSON escapes (`"`, `\`, control characters), so they are written between quotes as they are.
- * `importId` is escaped by `JSON.stringify`: it comes from the caller.
- */
-export function vaultEnvelopeText(version: number, iv: string, ciphertext: string, importId: string | undefined, row: number | undefined): string {
-  const importMember = importId === undefined ? '' : `,"im":${JSON.stringify(importId)}`;
-  const rowMember = row === undefined ? '' : `,"rw":${JSON.stringify(row)}`;
-  return `{"v":${version},"iv":"${iv}","ct":"${ciphertext}"${importMember}${rowMember}}`;
-}
-
 /** Reused copy of a ciphertext's parts, so they are encoded in one pass (grown when needed). */
 let sealedScratch = Buffer.allocUnsafe(1024);
 /** Reused buffer the envelope text is written into (grown when needed). */
@@ -54,11 +39,14 @@ function versionMemberBytes(version: number): Uint8Array {
 }
 
 /**
- * `vaultEnvelopeText(version, encodeDigitFree(iv), encodeDigitFree(ciphertext), importId, row)`
- * with `ciphertext` the concatenation of `body`, `rest` and `tag` (what AES-GCM's `update`,
- * `final` and `getAuthTag` return), the same text to the character, but built in one reused buffer
- * and turned into text once: no concatenated ciphertext, no encoded IV or ciphertext strings, no
- * member strings (the constant members are kept as bytes).
+ * The stored text of a vault envelope: exactly what `JSON.stringify` gives for
+ * `{ v: version, iv: encodeDigitFree(iv), ct: encodeDigitFree(body + rest + tag), im: importId, rw: row }`
+ * with absent members left out, so readers parse it as before. `body`, `rest` and `tag` are what
+ * AES-GCM's `update`, `final` and `getAuthTag` return. Built in one reused buffer and turned into
+ * text once (a million of them per import): no concatenated ciphertext, no encoded IV or
+ * ciphertext strings, no member strings (the constant members are kept as bytes). Digit-free
+ * base64 holds no character JSON escapes, so it is written between quotes as it is; the import id
+ * is escaped by `JSON.stringify`.
  */
 export function sealedEnvelopeText(
   version: number,
