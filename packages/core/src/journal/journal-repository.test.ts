@@ -89,6 +89,30 @@ describe('JournalRepository', () => {
     expect(written).toMatchObject({ key: 'pay_1', version: 1, index: 'authorized', updatedAt: 5_000, lease: undefined });
   });
 
+  it('payments: answers a payment this repository wrote without decoding it, and decodes and validates any other text under its key', async () => {
+    const { journal } = await openJournal();
+    const payments = new PaymentRepository(journal);
+    const value = payment('pay_1');
+    await journal.write({ puts: [payments.put(value, 0)] });
+    // Read back as written (a capture reading the payment its authorization wrote): the same value, frozen for every reader.
+    const read = await payments.get('pay_1');
+    expect(read?.value).toBe(value);
+    expect(Object.isFrozen(value.pendingOperations[0])).toBe(true);
+    expect(read).toMatchObject({ key: 'pay_1', version: 1, index: 'authorized' });
+    // Another process (another repository) writes the key: its text is decoded and validated, never answered from memory.
+    const other = new PaymentRepository(journal);
+    await journal.write({ puts: [other.put(payment('pay_1', { state: 'captured', capturedAmount: usd(1_234) }), 1)] });
+    const changed = await payments.get('pay_1');
+    expect(changed?.value).not.toBe(value);
+    expect(changed?.value).toMatchObject({ state: 'captured' });
+    expect(changed?.value.capturedAmount.equals(usd(1_234))).toBe(true);
+    // A damaged text under a remembered key is refused, not masked by the memory.
+    const mine = payment('pay_2');
+    await journal.write({ puts: [payments.put(mine, 0)] });
+    await journal.write({ puts: [{ collection: 'payments', key: 'pay_2', value: JSON.stringify({ ...JSON.parse(payments.encode(mine)), state: 'teleported' }), expectedVersion: 1 }] });
+    await expect(payments.get('pay_2')).rejects.toMatchObject({ code: 'JOURNAL_RECORD_INVALID', key: 'pay_2', field: 'state' });
+  });
+
   it('compare-and-set: a stale version fails the write', async () => {
     const { journal } = await openJournal();
     const payments = new PaymentRepository(journal);

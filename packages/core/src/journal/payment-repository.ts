@@ -4,8 +4,9 @@ import type { PaymentState } from '../payment/payment-state.js';
 import type { CaptureMethod } from '../ports/payment-gateway/v1/payment-gateway-types.js';
 import type { JournalV1 } from '../ports/journal/v1/journal.js';
 import { type IntentOperation, intentOperations } from './intent-repository.js';
-import { JournalRepository, type StoredRecord } from './journal-repository.js';
+import type { StoredRecord } from './journal-repository.js';
 import { moneySchema, paymentStateSchema, timestampSchema } from './journal-schemas.js';
+import { WrittenValueRepository } from './written-value-repository.js';
 
 /** The collection of payments. */
 export const paymentsCollection = 'payments';
@@ -146,8 +147,12 @@ const paymentSchema: z.ZodType<PaymentRecord> = z.object({
   updatedAt: timestampSchema,
 });
 
-/** The `payments` collection: key = payment id, index = state. */
-export class PaymentRepository extends JournalRepository<PaymentRecord> {
+/**
+ * The `payments` collection: key = payment id, index = state. A payment this process wrote is
+ * read back without decoding it again while its stored text is the one written (the capture of a
+ * payment authorized a moment ago; see `WrittenValueRepository`); any other text is validated.
+ */
+export class PaymentRepository extends WrittenValueRepository<PaymentRecord> {
   /** @param journal The journal. */
   constructor(journal: JournalV1) {
     super(journal, { collection: paymentsCollection, schema: paymentSchema, keyOf: (payment) => payment.paymentId, indexOf: (payment) => payment.state });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JournalRepository } from '../journal/journal-repository.js';
-import { WrittenValueRepository } from './order-written-records.js';
+import { WrittenValueRepository } from '../journal/written-value-repository.js';
 import { moneySchema, timestampSchema } from '../journal/journal-schemas.js';
 import type { Money } from '../money/money.js';
 import { type OrderState, orderStates } from '../order/order-state.js';

@@ -56,7 +56,7 @@ import {
   OrderRepository,
   type OrderTransitionCause,
 } from './order-records.js';
-import { WrittenValueMemory, writtenValueMemoryCapacity } from './order-written-records.js';
+import { WrittenValueMemory, writtenValueMemoryCapacity } from '../journal/written-value-repository.js';
 import { type OrderStateSynchronizerOptions, orderStateSynchronizerOptionsSchema, type ResolvedOrderStateSynchronizerOptions, resolveDeadlines } from './order-sync-options.js';
 import { ImpossiblePlatformStateError, OrderNotFoundError } from './order-sync-errors.js';
 import type {

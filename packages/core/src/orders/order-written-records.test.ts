@@ -7,7 +7,7 @@ import type { JournalRecord, OutboxMessage } from '../ports/journal/v1/journal.j
 import { authorizedOrderWithCaptureWebhook, createOrderHarness, rejectionOf } from './__fixtures__/order-sync-harness.js';
 import { newOrderPayment } from './order-payment-facts.js';
 import { type OrderRecord, OrderPaymentReferenceRepository, OrderRepository } from './order-records.js';
-import { WrittenValueMemory, writtenValueMemoryCapacity } from './order-written-records.js';
+import { WrittenValueMemory, writtenValueMemoryCapacity } from '../journal/written-value-repository.js';
 
 /** A registered order as the synchronizer writes it. */
 function order(orderId: string): OrderRecord {

@@ -1,11 +1,11 @@
-import { JournalRepository } from '../journal/journal-repository.js';
-import type { StoredRecord } from '../journal/journal-repository.js';
+import { JournalRepository } from './journal-repository.js';
+import type { StoredRecord } from './journal-repository.js';
 import type { ExpectedVersion, JournalPut, JournalRecord } from '../ports/journal/v1/journal.js';
 
 /**
- * How many written values a memory keeps (the most recent ones). A burst of 1,000 orders fits
- * with room to spare; an order record and its JSON text take a few kilobytes, so a full memory
- * holds a few megabytes per collection.
+ * How many written values a memory keeps (the most recent ones). A burst of 1,000 orders, or
+ * 1,000 checkouts in flight, fits with room to spare; a record and its JSON text take one to a few
+ * kilobytes, so a full memory holds a few megabytes per collection.
  */
 export const writtenValueMemoryCapacity = 4_096;
 
@@ -30,9 +30,10 @@ function freezeDeep(value: unknown): void {
  * The values this process last wrote, by key, each with the exact JSON text it was written as.
  *
  * Decoding a record (JSON.parse, then the zod schema that validates it and revives its amounts
- * as `Money`) is one of the synchronizer's largest costs in a burst, and most records it reads
+ * as `Money`) is one of the larger costs of an engine's read, and most records an engine reads
  * are ones it wrote itself a moment earlier (the order registered at checkout, read again when
- * the capture webhook arrives; the outbox message it enqueued, read again by the relay). When the
+ * the capture webhook arrives; the outbox message it enqueued, read again by the relay; the
+ * payment authorized a moment ago, read again by its capture). When the
  * text read back is byte for byte the text this process wrote, the value it encoded is the value
  * the text decodes to, so it is answered without decoding. Any other text (written by another
  * process, by an older version, damaged in storage) misses and is decoded and validated as
@@ -91,7 +92,7 @@ export class WrittenValueMemory<Value> {
  * `WrittenValueMemory`): `put` remembers the value and its text, `decode` answers the remembered
  * value when the stored text is the same, and decodes (and validates) every other text.
  *
- * The values remembered are the synchronizer's own, built from typed, checked values, exactly like
+ * The values remembered are the engine's own, built from typed, checked values, exactly like
  * the ones `JournalRepository.written` answers after a committed write.
  */
 export class WrittenValueRepository<Value> extends JournalRepository<Value> {
