@@ -11,6 +11,7 @@ export {
   refundableStates,
   withPaymentState,
 } from './payment-amounts.js';
+export { type CustomerStepExpiry, type CustomerStepVerdict, decideCustomerStep } from './customer-step-reconciliation.js';
 export { classifyProviderError, type ProviderCallFailure, type ProviderCallOutcome } from './provider-call.js';
 export { decideProviderEvent, type PaymentMessageDraft, type ProviderEventDecision } from './provider-event-decision.js';
 export { fixedProviderSelector, type ProviderSelection, type ProviderSelectionRequest, type ProviderSelector } from './provider-selector.js';
@@ -30,6 +31,7 @@ export type {
   CancelPaymentInput,
   CapturePaymentInput,
   ChargeStoredPaymentMethodInput,
+  CustomerStepReport,
   FollowUpSequence,
   ProviderEventResult,
   RecoverOptions,

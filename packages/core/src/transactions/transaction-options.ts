@@ -5,6 +5,7 @@ import type { ClockV1 } from '../ports/clock/v1/clock.js';
 import type { JournalV1 } from '../ports/journal/v1/journal.js';
 import type { PaymentGatewayV1 } from '../ports/payment-gateway/v1/payment-gateway.js';
 import { platformPaymentTopic } from '../outbox/platform-payment-message.js';
+import type { CustomerStepExpiry } from './customer-step-reconciliation.js';
 import type { ProviderSelector } from './provider-selector.js';
 
 /** Options of `createTransactionStateManager`. */
@@ -71,6 +72,31 @@ export interface TransactionStateManagerOptions {
         readonly owner?: string | undefined;
       }
     | undefined;
+  /**
+   * Payments waiting for their customer (`requires_action`: a 3-D Secure challenge, a redirect):
+   * `reconcileCustomerSteps` (run by `startRecoveryLoop` every `intervalMs`) reads each one that has
+   * waited `checkAfterMs` at its provider. One the provider has moved on (the customer finished the
+   * step, the webhook was lost) is brought to the provider's state; one the provider still holds
+   * waiting past the expiry of its kind of step is cancelled at that provider, so no payment waits
+   * forever and a drain can finish.
+   */
+  readonly customerSteps?:
+    | {
+        /** How long a payment waits for its customer before it is read at the provider. @default 900_000 (15 minutes) */
+        readonly checkAfterMs?: number | undefined;
+        /** How often `startRecoveryLoop` runs `reconcileCustomerSteps`. @default 300_000 (5 minutes) */
+        readonly intervalMs?: number | undefined;
+        /**
+         * When a step still waiting at the provider counts as abandoned and is cancelled, by the
+         * provider's `nextAction.type`; a kind left out never expires (its payments are only followed).
+         * Replaces the default as a whole. @default { three_d_secure: 3_600_000 (1 hour), redirect: 86_400_000 (24 hours) }: `other` (vouchers,
+         * bank transfers that take days) never expires.
+         */
+        readonly expireAfterMs?: CustomerStepExpiry | undefined;
+        /** Payments read at the providers per pass, at most (the next pass goes on after the last one). @default 200 */
+        readonly limitPerPass?: number | undefined;
+      }
+    | undefined;
   /** Outbox topics. */
   readonly outboxTopics?:
     | {
@@ -92,6 +118,9 @@ const gatewaySchema = z.custom<PaymentGatewayV1>(
   (value) => isObject(value) && value['specificationVersion'] === 'v1' && typeof value['provider'] === 'string' && typeof value['authorize'] === 'function',
   { message: 'must be a PaymentGatewayV1 (specificationVersion v1)' },
 );
+
+/** The default `customerSteps.expireAfterMs`: 3-D Secure after an hour, redirects after a day, other steps never. */
+const defaultCustomerStepExpiry = Object.freeze({ three_d_secure: 3_600_000, redirect: 86_400_000 });
 
 /** The validated options with every default applied. */
 export const transactionStateManagerOptionsSchema = z.object({
@@ -129,6 +158,22 @@ export const transactionStateManagerOptionsSchema = z.object({
       owner: z.string().min(1).optional(),
     })
     .default({ leaseMs: 60_000, graceMs: 10_000, concurrency: 4 }),
+  customerSteps: z
+    .object({
+      checkAfterMs: z.number().int().positive().default(900_000),
+      intervalMs: z.number().int().positive().default(300_000),
+      expireAfterMs: z
+        .object({
+          three_d_secure: z.number().int().positive().optional(),
+          redirect: z.number().int().positive().optional(),
+          other: z.number().int().positive().optional(),
+        })
+        .strict()
+        .default(defaultCustomerStepExpiry)
+        .meta({ fix: 'pass milliseconds per kind of step, e.g. { three_d_secure: 3_600_000, redirect: 86_400_000 }; leave a kind out to never cancel it' }),
+      limitPerPass: z.number().int().min(1).max(10_000).default(200),
+    })
+    .default({ checkAfterMs: 900_000, intervalMs: 300_000, expireAfterMs: defaultCustomerStepExpiry, limitPerPass: 200 }),
   outboxTopics: z.object({ platformPayment: z.string().min(1).default(platformPaymentTopic) }).default({ platformPayment: platformPaymentTopic }),
 });
 

@@ -50,6 +50,7 @@ import {
   sendIntent,
   unsettledSnapshotFailure,
 } from './provider-call.js';
+import { decideCustomerStep } from './customer-step-reconciliation.js';
 import { decideProviderEvent, type PaymentMessageDraft } from './provider-event-decision.js';
 import type { ProviderSelector } from './provider-selector.js';
 import { withChanges } from './record-changes.js';
@@ -71,6 +72,7 @@ import type {
   CancelPaymentInput,
   CapturePaymentInput,
   ChargeStoredPaymentMethodInput,
+  CustomerStepReport,
   ProviderEventResult,
   RecoverOptions,
   RecoveryLoopOptions,
@@ -179,6 +181,8 @@ interface Instruments {
   readonly unresolved: Counter;
   /** Provider events handled, by provider, type and result. */
   readonly providerEvents: Counter;
+  /** Payments waiting for their customer read at their provider, by provider and verdict. */
+  readonly customerSteps: Counter;
 }
 
 /** The engine behind `createTransactionStateManager`. */
@@ -196,6 +200,8 @@ class TransactionEngine implements TransactionStateManager {
   readonly #instruments: Instruments;
   readonly #options: ResolvedTransactionStateManagerOptions;
   readonly #defaultOwner: string;
+  /** The last payment id `reconcileCustomerSteps` read: the next pass goes on after it, so a long queue of waiting payments is read in turn. */
+  #customerStepCursor: string | undefined;
 
   constructor(options: ResolvedTransactionStateManagerOptions) {
     this.#options = options;
@@ -216,6 +222,7 @@ class TransactionEngine implements TransactionStateManager {
       providerCalls: meter.createHistogram('paymigrate.transactions.provider_call.duration', { description: 'Provider call latency.', unit: 'ms' }),
       unresolved: meter.createCounter('paymigrate.transactions.unresolved', { description: 'Payment intents whose outcome could not be resolved.' }),
       providerEvents: meter.createCounter('paymigrate.transactions.provider_events', { description: 'Provider webhook events handled.' }),
+      customerSteps: meter.createCounter('paymigrate.transactions.customer_steps', { description: 'Payments waiting for their customer, read at their provider, by verdict.' }),
     };
   }
 
@@ -1335,11 +1342,20 @@ class TransactionEngine implements TransactionStateManager {
 
   async startRecoveryLoop(options: RecoveryLoopOptions): Promise<void> {
     const owner = options.owner ?? this.#defaultOwner;
+    let customerStepsDueAt = this.#clock.now();
     while (!options.signal.aborted) {
       try {
         await this.recover({ owner, limit: options.limit });
       } catch (error) {
         this.#logger.error({ owner, errorCode: errorCodeOf(error) }, 'Recovery pass failed; retrying after the interval');
+      }
+      if (this.#clock.now() >= customerStepsDueAt) {
+        customerStepsDueAt = this.#clock.now() + this.#options.customerSteps.intervalMs;
+        try {
+          await this.reconcileCustomerSteps();
+        } catch (error) {
+          this.#logger.error({ owner, errorCode: errorCodeOf(error) }, 'Customer-step pass failed; retrying after its interval');
+        }
       }
       try {
         await this.#clock.sleep(options.intervalMs, options.signal);
@@ -1347,6 +1363,89 @@ class TransactionEngine implements TransactionStateManager {
         return;
       }
     }
+  }
+
+  async reconcileCustomerSteps(): Promise<CustomerStepReport> {
+    const { checkAfterMs, expireAfterMs, limitPerPass } = this.#options.customerSteps;
+    const now = this.#clock.now();
+    const due: PaymentRecord[] = [];
+    for await (const stored of this.#payments.listByState('requires_action')) {
+      if (now - stored.value.updatedAt >= checkAfterMs) due.push(stored.value);
+    }
+    // Key order, starting after the last payment the previous pass read (wrapping around).
+    const cursor = this.#customerStepCursor;
+    const start = cursor === undefined ? 0 : due.findIndex((payment) => payment.paymentId > cursor);
+    const turn = start <= 0 ? due : [...due.slice(start), ...due.slice(0, start)];
+    const selected = turn.slice(0, limitPerPass);
+    this.#customerStepCursor = selected.length < due.length ? selected.at(-1)?.paymentId : undefined;
+    const report = { examined: 0, advanced: 0, cancelled: 0, waiting: 0, errors: 0 };
+    const tally = (payment: PaymentRecord, verdict: Exclude<keyof typeof report, 'examined'>): void => {
+      report[verdict] += 1;
+      this.#instruments.customerSteps.add(1, { provider: payment.provider, verdict });
+    };
+    await forEachConcurrently(selected, this.#options.recovery.concurrency, async (payment) => {
+      const gateway = this.#gateways.get(payment.provider);
+      const providerReference = payment.providerReference;
+      if (gateway === undefined || providerReference === undefined) {
+        // Unreachable through the Transaction State Manager's own calls: a requires_action answer
+        // names the provider's payment, and the provider is pinned. Reported, never guessed at.
+        tally(payment, 'errors');
+        this.#logger.error({ paymentId: payment.paymentId, provider: payment.provider }, 'A payment waiting for its customer cannot be read at its provider (no gateway or no provider reference)');
+        return;
+      }
+      report.examined += 1;
+      try {
+        const started = this.#clock.now();
+        let snapshot: PaymentSnapshot;
+        try {
+          snapshot = await gateway.retrieve({ providerReference });
+          this.#recordCall(gateway.provider, 'retrieve', started, 'success');
+        } catch (error) {
+          this.#recordCall(gateway.provider, 'retrieve', started, classifyProviderError(error).kind);
+          throw error;
+        }
+        const verdict = decideCustomerStep(payment, snapshot, this.#clock.now(), expireAfterMs);
+        if (verdict.kind === 'advanced') {
+          const applied = await this.applyProviderEvent(verdict.event);
+          tally(payment, applied.status === 'applied' ? 'advanced' : 'waiting');
+          return;
+        }
+        if (verdict.kind === 'waiting') {
+          tally(payment, 'waiting');
+          return;
+        }
+        // Moved on in the journal while the provider was read (its webhook arrived): not abandoned.
+        // A cancellation already tried (the provider refused it, e.g. PayPal lets an unapproved
+        // order expire by itself) is not sent again on every pass: the step expires at the provider.
+        const current = await this.#payments.get(payment.paymentId);
+        if (current?.value.state !== 'requires_action' || current.value.updatedAt !== payment.updatedAt || current.value.operationCounters.cancel > 0) {
+          tally(payment, 'waiting');
+          return;
+        }
+        this.#logger.warn(
+          { paymentId: payment.paymentId, provider: payment.provider, step: verdict.step, waitedMs: this.#clock.now() - payment.updatedAt },
+          'The customer abandoned the payment step: cancelling the payment at its provider',
+        );
+        const cancelled = await this.cancel({ paymentId: payment.paymentId });
+        if (cancelled.status === 'failed') {
+          this.#logger.warn(
+            { paymentId: payment.paymentId, provider: payment.provider, errorCode: cancelled.errorCode },
+            'The provider refused to cancel an abandoned payment step; it is left to expire at the provider',
+          );
+          tally(payment, 'waiting');
+          return;
+        }
+        tally(payment, 'cancelled');
+      } catch (error) {
+        tally(payment, 'errors');
+        this.#logger.warn(
+          { paymentId: payment.paymentId, provider: payment.provider, errorCode: errorCodeOf(error) },
+          'A payment waiting for its customer could not be reconciled; it is read again in the next pass',
+        );
+      }
+    });
+    this.#logger.info({ due: due.length, ...report }, 'Customer-step pass done');
+    return Object.freeze(report);
   }
 
   // -------------------------------------------------------------------------------------------

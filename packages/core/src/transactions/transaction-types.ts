@@ -171,6 +171,20 @@ export interface RecoveryReport {
   readonly errors: number;
 }
 
+/** What `reconcileCustomerSteps` did. */
+export interface CustomerStepReport {
+  /** Payments read at their provider in this pass. */
+  readonly examined: number;
+  /** Brought to the state their provider reports (the customer finished or failed the step). */
+  readonly advanced: number;
+  /** Past the expiry of their step at the provider: a cancellation was journaled and sent. */
+  readonly cancelled: number;
+  /** Still waiting at the provider within their expiry (or their step never expires). */
+  readonly waiting: number;
+  /** Not decided in this pass (provider unreachable, unexpected error; logged): read again in the next. */
+  readonly errors: number;
+}
+
 /** What applying a provider event did. */
 export interface ProviderEventResult {
   /**
@@ -225,8 +239,19 @@ export interface TransactionStateManager {
   applyProviderEvent(event: PaymentWebhookEvent): Promise<ProviderEventResult>;
   /** One recovery pass: claims non-terminal intents and drives each to a final status where it can. */
   recover(options: RecoverOptions): Promise<RecoveryReport>;
-  /** Runs `recover` now and then every `intervalMs` until `signal` aborts; resolves when stopped. */
+  /**
+   * Runs `recover` now and then every `intervalMs` until `signal` aborts, and `reconcileCustomerSteps`
+   * every `customerSteps.intervalMs` (option); resolves when stopped.
+   */
   startRecoveryLoop(options: RecoveryLoopOptions): Promise<void>;
+  /**
+   * One pass over the payments waiting for their customer (`requires_action`) for longer than
+   * `customerSteps.checkAfterMs`: reads each at its provider, applies what the provider settled (as
+   * the lost webhook would have), and cancels at that provider each one still waiting past the
+   * expiry of its kind of step. Never touches a payment on another provider; a provider that cannot
+   * be reached leaves its payments for the next pass.
+   */
+  reconcileCustomerSteps(): Promise<CustomerStepReport>;
   /** The payment as the journal holds it. */
   payment(paymentId: string): Promise<PaymentRecord | undefined>;
   /** Every intent of a payment, oldest operation first. */

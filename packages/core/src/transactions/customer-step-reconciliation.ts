@@ -1,0 +1,78 @@
+import type { PaymentRecord } from '../journal/payment-repository.js';
+import type { PaymentNextAction, PaymentSnapshot, PaymentWebhookEvent } from '../ports/payment-gateway/v1/payment-gateway-types.js';
+
+/**
+ * How long a payment may wait for its customer step before it counts as abandoned, by the kind of
+ * step (`PaymentNextAction.type`). A kind that is absent never expires: its payments are checked at
+ * the provider and followed, never cancelled by paymigrate.
+ */
+export type CustomerStepExpiry = Readonly<Partial<Record<PaymentNextAction['type'], number>>>;
+
+/** What a reconciliation pass does with one payment that waits for its customer. */
+export type CustomerStepVerdict =
+  /** The provider has moved on (the customer finished or failed the step, the provider expired it): apply this event. */
+  | { readonly kind: 'advanced'; readonly event: PaymentWebhookEvent }
+  /** Still waiting at the provider and past the expiry of its step: cancel it. */
+  | { readonly kind: 'abandoned'; readonly step: PaymentNextAction['type'] }
+  /** Still waiting at the provider, within its expiry (or its step never expires). */
+  | { readonly kind: 'waiting' };
+
+/**
+ * The event that brings a `requires_action` payment to what the provider reports now, as if its
+ * webhook had arrived (`undefined` while the provider has settled nothing): a customer who finished
+ * the 3-D Secure challenge but whose webhook was lost is not left with a stuck order. The event id
+ * names the provider's payment and the event type, so a pass that runs twice, or the real webhook
+ * arriving later, changes nothing twice (the fetched event is deduplicated by its id; the real one
+ * finds the payment already moved on and is ignored).
+ */
+function eventFromSnapshot(payment: PaymentRecord, snapshot: PaymentSnapshot, at: number): PaymentWebhookEvent | undefined {
+  const event = (type: PaymentWebhookEvent['type'], success: boolean, amount: PaymentWebhookEvent['amount']): PaymentWebhookEvent => ({
+    eventId: `reconciliation:${snapshot.providerReference}:${type}`,
+    provider: payment.provider,
+    type,
+    providerType: `reconciliation:${snapshot.providerStatus}`,
+    success,
+    providerReference: snapshot.providerReference,
+    merchantReference: payment.merchantReference,
+    amount,
+    occurredAt: at,
+  });
+  switch (snapshot.state) {
+    case 'authorized':
+    case 'partially_captured':
+    case 'captured':
+    case 'partially_refunded':
+    case 'refunded':
+      // The authorization the payment waited for. With automatic capture it also counts the capture
+      // (as the real webhook does); a later capture or refund comes with its own event.
+      return event('payment.authorized', true, snapshot.authorizedAmount);
+    case 'failed':
+      return event('payment.authorization_failed', false, undefined);
+    case 'voided':
+      return event('payment.voided', true, undefined);
+    default:
+      // created, authorizing, unknown: nothing settled to apply.
+      return undefined;
+  }
+}
+
+/**
+ * Decides what to do with a payment that has waited for its customer step (3-D Secure, a
+ * redirect) since `payment.updatedAt`, given what the provider reports now (`snapshot`, read by
+ * `retrieve`) and the clock.
+ *
+ * Cancelling is decided only from the provider's own answer: a payment the provider still reports
+ * as waiting, whose step (the provider's `nextAction.type`, `other` when it names none) has an
+ * expiry and has waited longer than it. A payment the provider moved on is followed, never
+ * cancelled.
+ */
+export function decideCustomerStep(payment: PaymentRecord, snapshot: PaymentSnapshot, now: number, expiry: CustomerStepExpiry): CustomerStepVerdict {
+  if (snapshot.state !== 'requires_action') {
+    const event = eventFromSnapshot(payment, snapshot, now);
+    return event === undefined ? { kind: 'waiting' } : { kind: 'advanced', event };
+  }
+  const step = snapshot.nextAction?.type ?? 'other';
+  const expiresAfterMs = expiry[step];
+  if (expiresAfterMs !== undefined && now - payment.updatedAt >= expiresAfterMs) return { kind: 'abandoned', step };
+  return { kind: 'waiting' };
+}
