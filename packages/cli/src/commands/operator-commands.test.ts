@@ -174,10 +174,13 @@ describe('operator commands on a temporary SQLite journal', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const recovered = await paymigrate('recover', '--json');
     expect(recovered.code).toBe(0);
-    const summary = JSON.parse(recovered.output) as { totals: { succeeded: number }; unresolvedPayments: string[] };
+    const summary = JSON.parse(recovered.output) as { totals: { succeeded: number }; customerSteps: Record<string, number>; unresolvedPayments: string[] };
     expect(summary.totals.succeeded).toBe(1);
+    // No payment has waited for its customer long enough to be read at its provider.
+    expect(summary.customerSteps).toStrictEqual({ examined: 0, advanced: 0, cancelled: 0, waiting: 0, errors: 0 });
     expect(summary.unresolvedPayments).toStrictEqual([]);
     const human = await paymigrate('recover');
+    expect(human.output).toContain('Payments waiting for their customer: none due.');
     expect(human.output).toContain('No unresolved payment.');
     const status = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
     expect(status.intents).toStrictEqual({ pending: 0, unknown: 0, waiting: 0, unresolved: 0 });

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { RecoveryReport } from '@paymigrate/core';
+import type { CustomerStepReport, RecoveryReport } from '@paymigrate/core';
 import type { CommandIo } from '../output/command-io.js';
 import { formatCounts } from '../output/format.js';
 import type { PaymigrateRuntime } from '../runtime/runtime.js';
@@ -11,6 +11,11 @@ export interface RecoverSummary {
   readonly passes: number;
   /** Totals over the passes. */
   readonly totals: Omit<RecoveryReport, 'examined'> & { readonly examined: number };
+  /**
+   * The pass over payments waiting for their customer (3-D Secure, a redirect) past the
+   * `customerSteps` delays: followed at their provider, or cancelled there once abandoned.
+   */
+  readonly customerSteps: CustomerStepReport;
   /** Outbox messages delivered. */
   readonly outboxDelivered: number;
   /** Outbox messages still undelivered. */
@@ -24,7 +29,8 @@ const maximumPasses = 50;
 
 /**
  * Runs recovery passes until a pass drives nothing (every non-final intent is completed, waits
- * for its provider, or is with the operators), then delivers the outbox.
+ * for its provider, or is with the operators), then one pass over the payments waiting for their
+ * customer, then delivers the outbox.
  */
 export async function recoverAll(runtime: PaymigrateRuntime): Promise<RecoverSummary> {
   const owner = `cli-recover-${hostname()}-${process.pid}`;
@@ -36,6 +42,7 @@ export async function recoverAll(runtime: PaymigrateRuntime): Promise<RecoverSum
     for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += report[key];
     if (report.succeeded + report.failed === 0) break;
   }
+  const customerSteps = await runtime.transactions.reconcileCustomerSteps();
   let outboxDelivered = 0;
   for (let round = 0; round < 100; round += 1) {
     const report = await runtime.relay.runOnce();
@@ -44,7 +51,7 @@ export async function recoverAll(runtime: PaymigrateRuntime): Promise<RecoverSum
   }
   const outboxPending = await runtime.journal.pendingOutboxCount({ topics: runtime.relayTopics });
   const unresolvedPayments = (await runtime.transactions.unresolvedPayments()).map((entry) => entry.payment.paymentId);
-  return { passes, totals, outboxDelivered, outboxPending, unresolvedPayments };
+  return { passes, totals, customerSteps, outboxDelivered, outboxPending, unresolvedPayments };
 }
 
 /** `paymigrate recover`: completes every open intent and delivers the outbox. Exit code 1 when payments are left unresolved. */
@@ -56,6 +63,7 @@ export async function recoverCommand(options: { readonly config: string; readonl
     io.stdout.write(
       [
         `Recovery: ${summary.passes} pass(es); ${formatCounts(summary.totals) || 'nothing to do'}.`,
+        `Payments waiting for their customer: ${formatCounts({ ...summary.customerSteps }) || 'none due'}.`,
         `Outbox: ${summary.outboxDelivered} delivered, ${summary.outboxPending} undelivered.`,
         summary.unresolvedPayments.length === 0 ? 'No unresolved payment.' : `Unresolved payments (need an operator): ${summary.unresolvedPayments.join(', ')}`,
         '',
