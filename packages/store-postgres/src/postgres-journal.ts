@@ -236,6 +236,24 @@ export class PostgresJournal implements JournalV1 {
     );
   }
 
+  /**
+   * Deletes up to `limit` messages delivered before `deliveredBefore` (journal clock), lowest
+   * sequence first, with their deduplication ids; undelivered messages are never touched. Safe
+   * beside other pruners and relays (one statement; rows another pruner holds are skipped).
+   * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `deliveredBefore` is not finite.
+   */
+  async pruneDeliveredOutbox(input: { readonly deliveredBefore: number; readonly limit: number }): Promise<{ readonly deleted: number }> {
+    this.#assertOpen('pruneDeliveredOutbox');
+    assertLimit('pruneDeliveredOutbox', input.limit);
+    if (!Number.isFinite(input.deliveredBefore)) {
+      throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${input.deliveredBefore}.`);
+    }
+    // Whole milliseconds are stored: "before 1000.5" is "at most 1000", i.e. "before 1001".
+    const deliveredBefore = Math.ceil(input.deliveredBefore);
+    const deleted = await this.#run('pruneDeliveredOutbox', (pool) => this.#outbox.pruneDelivered(pool, deliveredBefore, input.limit));
+    return Object.freeze({ deleted });
+  }
+
   /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */
   async pendingOutboxCount(options: { readonly topics?: readonly string[] | undefined } = {}): Promise<number> {
     this.#assertOpen('pendingOutboxCount');

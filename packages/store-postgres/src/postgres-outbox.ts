@@ -187,6 +187,23 @@ export class PostgresOutboxStatements {
     );
   }
 
+  /**
+   * Deletes up to `limit` messages delivered before `deliveredBefore`, lowest sequence first; rows
+   * another pruner holds are skipped (`SKIP LOCKED`), never waited for. Returns how many it deleted.
+   */
+  async pruneDelivered(database: Queryable, deliveredBefore: number, limit: number): Promise<number> {
+    const result = await database.query(
+      `DELETE FROM ${this.#tables.outbox} WHERE sequence IN (
+         SELECT sequence FROM ${this.#tables.outbox}
+         WHERE delivered_at IS NOT NULL AND delivered_at < $1
+         ORDER BY sequence LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       )`,
+      [deliveredBefore, limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
   /** Counts undelivered messages, optionally of some topics. */
   async pendingCount(database: Queryable, topics: readonly string[] | undefined): Promise<number> {
     const result = await database.query<{ total: string }>(

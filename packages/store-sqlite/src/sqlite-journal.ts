@@ -660,6 +660,22 @@ export class SqliteJournal implements JournalV1 {
     await this.#durableOutboxWrite(connection, undefined);
   }
 
+  /**
+   * Deletes up to `limit` messages delivered before `deliveredBefore` (journal clock), lowest
+   * sequence first, with their deduplication ids; undelivered messages are never touched. One
+   * statement, atomic; durable when it resolves.
+   * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `deliveredBefore` is not finite.
+   */
+  async pruneDeliveredOutbox(input: { readonly deliveredBefore: number; readonly limit: number }): Promise<{ readonly deleted: number }> {
+    const connection = this.#writable('pruneDeliveredOutbox');
+    assertLimit('pruneDeliveredOutbox', input.limit);
+    if (!Number.isFinite(input.deliveredBefore)) {
+      throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${input.deliveredBefore}.`);
+    }
+    const { changes } = this.#guard('pruneDeliveredOutbox', () => connection.statements.deleteDeliveredMessages.run(input.deliveredBefore, input.limit));
+    return this.#durableOutboxWrite(connection, Object.freeze({ deleted: changes }));
+  }
+
   /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */
   async pendingOutboxCount(options: { readonly topics?: readonly string[] | undefined } = {}): Promise<number> {
     const connection = this.#connect('pendingOutboxCount');

@@ -97,6 +97,8 @@ export interface SqliteStatements {
   /** Parameters: now, sequences as one JSON array, owner. Returns the sequences it marked, in no particular order. */
   readonly acknowledgeMessages: Database.Statement<[number, string, string], number>;
   readonly releaseMessage: Database.Statement<{ sequence: number; owner: string; availableAt: number; error: string | null }>;
+  /** Parameters: delivered before, limit. Deletes the delivered messages acknowledged before the cutoff, lowest sequence first (`changes`: how many). */
+  readonly deleteDeliveredMessages: Database.Statement<[number, number]>;
   readonly countPendingMessages: Database.Statement<[], number>;
   readonly countPendingMessagesOfTopics: Database.Statement<[string], number>;
   /** `PRAGMA data_version`: changes when another connection (another process) commits. */
@@ -210,6 +212,13 @@ export function prepareSqliteStatements(database: Database.Database): SqliteStat
       `UPDATE outbox SET available_at = @availableAt, lease_owner = NULL, lease_expires_at = NULL,
          last_error = coalesce(@error, last_error)
        WHERE sequence = @sequence AND delivered_at IS NULL AND lease_owner = @owner`,
+    ),
+    // Scans from the lowest sequence: delivered rows are nearly all the oldest ones, so a page is
+    // found at the start of the table; AUTOINCREMENT keeps a deleted sequence from being reused.
+    deleteDeliveredMessages: database.prepare<[number, number]>(
+      `DELETE FROM outbox WHERE sequence IN (
+         SELECT sequence FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ? ORDER BY sequence LIMIT ?
+       )`,
     ),
     countPendingMessages: database.prepare<[], number>('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck(),
     countPendingMessagesOfTopics: database

@@ -1107,6 +1107,92 @@ export const journalDurabilitySuite: ContractSuite<JournalV1, JournalContractOpt
     }));
 };
 
+/**
+ * The optional `pruneDeliveredOutbox`: delivered messages older than a cutoff are deleted with
+ * their deduplication ids, lowest sequence first; undelivered ones never. A journal without the
+ * member opts this suite out.
+ */
+export const journalOutboxRetentionSuite: ContractSuite<JournalV1, JournalContractOptions> = (context) => {
+  const { test, options } = context;
+
+  /** The journal's `pruneDeliveredOutbox`, which this suite requires. */
+  const pruneOf = (journal: JournalV1): NonNullable<JournalV1['pruneDeliveredOutbox']> => {
+    expect(journal.pruneDeliveredOutbox, "this journal has no pruneDeliveredOutbox: opt the 'outboxRetention' suite out").toBeTypeOf('function');
+    return (input) => (journal.pruneDeliveredOutbox as NonNullable<JournalV1['pruneDeliveredOutbox']>)(input);
+  };
+
+  test('deletes delivered messages acknowledged before the cutoff, lowest sequence first, at most limit; undelivered ones stay', () =>
+    withJournal(context, async (journal) => {
+      const prune = pruneOf(journal);
+      const [m1, m2, m3, m4] = await enqueue(journal, message('m1'), message('m2'), message('m3'), message('m4'));
+      await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      // Acknowledged out of sequence order; m4 stays leased, undelivered.
+      await journal.acknowledgeOutbox({ sequences: [m3!, m1!, m2!], owner: 'worker-a' });
+      await elapse(options, 20);
+      const [m5] = await enqueue(journal, message('m5'));
+      const [claimedM5] = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      expect(claimedM5?.sequence).toBe(m5);
+      const cutoff = (claimedM5 as OutboxMessage).enqueuedAt;
+      await elapse(options, 20);
+      await journal.acknowledgeOutbox({ sequences: [m5!], owner: 'worker-a' });
+
+      expect(await prune({ deliveredBefore: cutoff, limit: 2 })).toEqual({ deleted: 2 });
+      // m1 and m2 are forgotten: enqueued again, each is a new message; m3 (not pruned yet) is still known.
+      const [again1] = await enqueue(journal, message('m1'));
+      expect(again1).toBeGreaterThan(m5!);
+      expect(await enqueue(journal, message('m3'))).toEqual([m3]);
+      expect(await prune({ deliveredBefore: cutoff, limit: 10 })).toEqual({ deleted: 1 });
+      expect(await prune({ deliveredBefore: cutoff, limit: 10 })).toEqual({ deleted: 0 });
+      // Delivered after the cutoff (m5) and undelivered (m4, the new m1): kept.
+      expect(await enqueue(journal, message('m5'))).toEqual([m5]);
+      expect(await enqueue(journal, message('m4'))).toEqual([m4]);
+      expect(await journal.pendingOutboxCount()).toBe(2);
+      const [m3Again] = await enqueue(journal, message('m3'));
+      expect(m3Again).toBeGreaterThan(again1!);
+    }));
+
+  test('never reuses a sequence, even of the newest message pruned', () =>
+    withJournal(context, async (journal) => {
+      const prune = pruneOf(journal);
+      const [m1] = await enqueue(journal, message('m1'));
+      await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      await journal.acknowledgeOutbox({ sequences: [m1!], owner: 'worker-a' });
+      await elapse(options, 20);
+      const [m2] = await enqueue(journal, message('m2'));
+      const [claimed] = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      await journal.acknowledgeOutbox({ sequences: [m2!], owner: 'worker-a' });
+      await elapse(options, 20);
+      const [probe] = await enqueue(journal, message('probe'));
+      const [probeMessage] = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      expect(probeMessage?.sequence).toBe(probe);
+      expect(claimed?.sequence).toBe(m2);
+      await journal.acknowledgeOutbox({ sequences: [probe!], owner: 'worker-a' });
+      await elapse(options, 20);
+      const [last] = await enqueue(journal, message('last'));
+      const [lastMessage] = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      await journal.acknowledgeOutbox({ sequences: [last!], owner: 'worker-a' });
+      // Everything delivered before `last` was enqueued, the newest (probe) included, is pruned.
+      expect(await prune({ deliveredBefore: (lastMessage as OutboxMessage).enqueuedAt, limit: 10 })).toEqual({ deleted: 3 });
+      const [next] = await enqueue(journal, message('m2'));
+      expect(next).toBeGreaterThan(last!);
+    }));
+
+  test('refuses a limit outside 1-10,000 and a cutoff that is not a finite time, deleting nothing', () =>
+    withJournal(context, async (journal) => {
+      const prune = pruneOf(journal);
+      const [m1] = await enqueue(journal, message('m1'));
+      const [claimed] = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      await journal.acknowledgeOutbox({ sequences: [m1!], owner: 'worker-a' });
+      // A cutoff after the delivery: only the bad limit keeps m1.
+      const deliveredBefore = (claimed as OutboxMessage).enqueuedAt + 10 * longLeaseMs;
+      for (const limit of [0, 10_001, 1.5]) {
+        expect(await captureError(() => prune({ deliveredBefore, limit }))).toBeInstanceOf(TypeError);
+      }
+      expect(await captureError(() => prune({ deliveredBefore: Number.NaN, limit: 10 }))).toBeInstanceOf(TypeError);
+      expect(await enqueue(journal, message('m1'))).toEqual([m1]);
+    }));
+};
+
 /** Every journal suite by name, for `journalContract` or to run one on its own. */
 export const journalContractSuites = {
   lifecycle: journalLifecycleSuite,
@@ -1117,6 +1203,7 @@ export const journalContractSuites = {
   listing: journalListingSuite,
   claims: journalClaimsSuite,
   outbox: journalOutboxSuite,
+  outboxRetention: journalOutboxRetentionSuite,
   durability: journalDurabilitySuite,
 } satisfies Record<string, ContractSuite<JournalV1, JournalContractOptions>>;
 

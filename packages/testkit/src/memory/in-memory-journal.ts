@@ -88,8 +88,10 @@ export class InMemoryJournal implements JournalV1 {
   readonly #collections = new Map<string, Map<string, JournalRecord>>();
   /** Undelivered messages by sequence; a `Map` iterates in insertion, i.e. sequence, order. */
   readonly #outbox = new Map<number, OutboxMessage>();
-  /** Every deduplication id ever enqueued (pending or delivered) and its sequence. */
+  /** Every deduplication id enqueued (pending, or delivered and not pruned) and its sequence. */
   readonly #deduplicationIds = new Map<string, number>();
+  /** Delivered messages not pruned yet, by sequence: their deduplication id and when they were acknowledged. */
+  readonly #delivered = new Map<number, { readonly deduplicationId: string; readonly deliveredAt: number }>();
   #nextSequence = 1;
 
   /** @param options See `InMemoryJournalOptions`. */
@@ -306,6 +308,7 @@ export class InMemoryJournal implements JournalV1 {
       const message = this.#outbox.get(sequence);
       if (message?.lease?.owner !== input.owner) continue;
       this.#outbox.delete(sequence);
+      this.#delivered.set(sequence, { deduplicationId: message.deduplicationId, deliveredAt: this.#clock.now() });
       acknowledged.push(sequence);
     }
     return Object.freeze({ acknowledged: Object.freeze(acknowledged) });
@@ -328,6 +331,26 @@ export class InMemoryJournal implements JournalV1 {
       input.sequence,
       freezeMessage({ ...message, availableAt: input.availableAt, lease: undefined, lastError: input.error ?? message.lastError }),
     );
+  }
+
+  /**
+   * Forgets up to `limit` delivered messages acknowledged before `deliveredBefore` (lowest sequence
+   * first) with their deduplication ids; undelivered messages are never touched.
+   * @throws TypeError when `limit` is not an integer from 1 to 10,000 or `deliveredBefore` is not finite.
+   */
+  async pruneDeliveredOutbox(input: { readonly deliveredBefore: number; readonly limit: number }): Promise<{ readonly deleted: number }> {
+    this.#assertOpen('pruneDeliveredOutbox');
+    assertLimit('pruneDeliveredOutbox', input.limit);
+    if (!Number.isFinite(input.deliveredBefore)) {
+      throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${input.deliveredBefore}.`);
+    }
+    const old = [...this.#delivered].filter(([, delivered]) => delivered.deliveredAt < input.deliveredBefore).sort(([left], [right]) => left - right);
+    const pruned = old.slice(0, input.limit);
+    for (const [sequence, delivered] of pruned) {
+      this.#delivered.delete(sequence);
+      if (this.#deduplicationIds.get(delivered.deduplicationId) === sequence) this.#deduplicationIds.delete(delivered.deduplicationId);
+    }
+    return Object.freeze({ deleted: pruned.length });
   }
 
   /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */

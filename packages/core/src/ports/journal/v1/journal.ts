@@ -256,6 +256,16 @@ export interface JournalV1 {
 
   /** Counts undelivered outbox messages, optionally of some topics. */
   pendingOutboxCount(options?: { readonly topics?: readonly string[] | undefined }): Promise<number>;
+
+  /**
+   * Optional (a journal without it keeps every delivered message): deletes up to `limit` outbox
+   * messages delivered (acknowledged) before `deliveredBefore` (epoch milliseconds, the journal's
+   * clock), lowest sequence first. Undelivered messages, leased or not, are never touched. The
+   * deduplication id of a deleted message is forgotten with it: enqueueing that id again creates a
+   * new message (downstream deduplication by `deduplicationId` still catches it). Sequences are
+   * never reused. Resolves with how many it deleted; fewer than `limit` means none older is left.
+   */
+  pruneDeliveredOutbox?(input: { readonly deliveredBefore: number; readonly limit: number }): Promise<{ readonly deleted: number }>;
 }
 
 /** The current version of the journal port. */
