@@ -126,8 +126,8 @@ export function createProgram(io: CommandIo, result: { code: number }): Command 
       result.code = await recoverCommand(flags, io);
     });
 
-  withConfig(program.command('prune-events').description('delete the records of handled webhook events older than --keep-days (run daily; they grow with every event)'))
-    .option('--keep-days <days>', 'days a handled event is kept (at least 7: providers redeliver events for days)', '30')
+  withConfig(program.command('prune-events').description('delete the records of handled webhook events and the delivered outbox messages older than --keep-days (run daily; they grow with every event)'))
+    .option('--keep-days <days>', 'days a handled event or a delivered outbox message is kept (at least 7: providers redeliver events for days)', '30')
     .option('--json', 'print JSON', false)
     .action(async (flags: { config: string; keepDays: string; json: boolean }) => {
       result.code = await pruneEventsCommand(flags, io);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, Money, processedEventsCollection, type ProcessedEventRetentionReport } from '@paymigrate/core';
+import { createLogger, Money, processedEventsCollection } from '@paymigrate/core';
 import { createSqliteJournal } from '@paymigrate/store-sqlite';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { createWorldClient, type WorldClient } from '../rehearsal/world/world-cl
 import { worldCredentials } from '../rehearsal/world/world-protocol.js';
 import { type RunningWorld, startWorld } from '../rehearsal/world/world-server.js';
 import { createRuntime } from '../runtime/runtime.js';
+import type { PruneEventsReport } from './prune-events.js';
 import type { StatusReport } from './status.js';
 
 const environment = {
@@ -217,15 +218,32 @@ describe('operator commands on a temporary SQLite journal', () => {
     const old = createSqliteJournal({ filename: join(directory, 'journal.sqlite'), clock: { specificationVersion: 'v1', now: () => Date.now() - 40 * 86_400_000, sleep: async () => undefined } });
     await old.open();
     await old.write({ puts: [{ collection: processedEventsCollection, key: 'stripe:evt_forty_days', value: '{"old":true}', expectedVersion: 0 }] });
+    // And a platform update delivered 40 days ago, beside one still undelivered.
+    const { outboxSequences } = await old.write({
+      outbox: [
+        { topic: 'platform.payment', orderingKey: 'order-forty-days', deduplicationId: 'delivered-forty-days-ago', payload: '{}' },
+        { topic: 'platform.payment', orderingKey: 'order-waiting', deduplicationId: 'still-undelivered', payload: '{}' },
+      ],
+    });
+    await old.claimOutbox({ owner: 'relay', leaseMs: 60_000, limit: 1 });
+    await old.acknowledgeOutbox({ sequences: [outboxSequences[0] as number], owner: 'relay' });
     await old.close();
 
     const pruned = await paymigrate('prune-events', '--json');
     expect(pruned.code).toBe(0);
-    const report = JSON.parse(pruned.output) as ProcessedEventRetentionReport;
+    const report = JSON.parse(pruned.output) as PruneEventsReport;
     expect(report.collections[processedEventsCollection]).toMatchObject({ deleted: 1, conflicts: 0 });
+    expect(report.outbox).toMatchObject({ supported: true, deleted: 1, stopped: false });
     const human = await paymigrate('prune-events', '--keep-days', '7');
     expect(human.code).toBe(0);
     expect(human.output).toContain(`${processedEventsCollection}: 0 deleted of`);
+    expect(human.output).toMatch(/Outbox messages delivered before \S+: 0 deleted/);
+    const check = createSqliteJournal({ filename: join(directory, 'journal.sqlite') });
+    await check.open();
+    expect(await check.pendingOutboxCount({ topics: ['platform.payment'] })).toBeGreaterThanOrEqual(1);
+    const [again] = (await check.write({ outbox: [{ topic: 'probe', orderingKey: 'probe', deduplicationId: 'still-undelivered', payload: '{}' }] })).outboxSequences;
+    expect(again).toBe(outboxSequences[1]);
+    await check.close();
 
     const tooShort = await paymigrate('prune-events', '--keep-days', '3');
     expect(tooShort.code).toBe(2);

@@ -7,3 +7,10 @@ export {
   type ProcessedEventRetentionReport,
   pruneProcessedEvents,
 } from './processed-event-retention.js';
+export {
+  defaultDeliveredOutboxRetentionMs,
+  type DeliveredOutboxRetentionOptions,
+  type DeliveredOutboxRetentionReport,
+  minimumDeliveredOutboxRetentionMs,
+  pruneDeliveredOutbox,
+} from './delivered-outbox-retention.js';
