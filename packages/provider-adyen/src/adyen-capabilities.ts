@@ -27,6 +27,9 @@ export const adyenDefaultBrands: readonly CardBrand[] = Object.freeze([
  * - `findByMerchantReference: false`: Checkout has no lookup by reference; the adapter only knows
  *   what its ledger saw, which cannot prove that a payment never happened.
  * - `technicalCancel: true`: `POST /cancels` with our merchant reference.
+ * - `liveRetrieve: false`: `retrieve` answers from the ledger (API answers and verified webhooks);
+ *   a shopper who finished a redirect whose webhook has not arrived still reads as waiting, so core
+ *   never cancels an Adyen payment as abandoned: Adyen closes those itself (`OFFER_CLOSED`).
  * - `webhookVerification: 'local-signature'`: HMAC-SHA256 of the notification item.
  */
 export const adyenDefaultCapabilities: PaymentGatewayCapabilities = Object.freeze({
@@ -40,6 +43,7 @@ export const adyenDefaultCapabilities: PaymentGatewayCapabilities = Object.freez
   tokenImport: false,
   findByMerchantReference: false,
   technicalCancel: true,
+  liveRetrieve: false,
   webhookVerification: 'local-signature',
 } as const);
 

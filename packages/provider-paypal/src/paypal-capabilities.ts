@@ -15,6 +15,7 @@ import type { PayPalInCountryCurrency } from './paypal-options.js';
  *   by up to three hours, so it could not prove that a payment never happened (the way out of a lost
  *   answer is to replay the write with the same `PayPal-Request-Id`, which returns the order);
  * - no technical cancel by merchant reference;
+ * - `retrieve` reads the order at PayPal (live);
  * - webhooks verified by PayPal's API (`verify-webhook-signature`).
  */
 export function payPalCapabilities(options: {
@@ -35,6 +36,7 @@ export function payPalCapabilities(options: {
     tokenImport: false,
     findByMerchantReference: false,
     technicalCancel: false,
+    liveRetrieve: true,
     webhookVerification: 'provider-api',
   });
 }

@@ -97,6 +97,7 @@ describe('PayPal capabilities', () => {
       tokenImport: false,
       findByMerchantReference: false,
       technicalCancel: false,
+      liveRetrieve: true,
       webhookVerification: 'provider-api',
     });
     expect(gateway.capabilities.currencies).toHaveLength(21);

@@ -31,6 +31,7 @@ export interface StripeCapabilityOptions {
  * - `findByMerchantReference` through the Search API (eventually consistent, see the gateway);
  * - no token import by API (Stripe imports cards from other processors by file, through support)
  *   and no technical cancel by merchant reference;
+ * - `retrieve` reads the PaymentIntent at Stripe (live);
  * - webhooks verified locally (HMAC-SHA256, 300 s tolerance).
  */
 export function stripeCapabilities(options: StripeCapabilityOptions): PaymentGatewayCapabilities {
@@ -45,6 +46,7 @@ export function stripeCapabilities(options: StripeCapabilityOptions): PaymentGat
     tokenImport: false,
     findByMerchantReference: true,
     technicalCancel: false,
+    liveRetrieve: true,
     webhookVerification: 'local-signature',
   });
 }

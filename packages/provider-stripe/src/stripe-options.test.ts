@@ -112,6 +112,7 @@ describe('capabilities', () => {
       tokenImport: false,
       findByMerchantReference: true,
       technicalCancel: false,
+      liveRetrieve: true,
       webhookVerification: 'local-signature',
     });
     expect('cancelByMerchantReference' in gateway).toBe(false);

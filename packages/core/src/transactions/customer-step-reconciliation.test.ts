@@ -70,8 +70,12 @@ describe('decideCustomerStep', () => {
     });
   });
 
-  it.each(['created', 'authorizing', 'unknown'] as const)('a provider that reports %s has settled nothing: still waiting, never cancelled', (state) => {
+  it.each(['created', 'unknown'] as const)('a provider that reports %s has settled nothing: still waiting, never cancelled', (state) => {
     expect(decideCustomerStep(waiting, snapshot({ state }), 1_000 * hour, expiry)).toEqual({ kind: 'waiting' });
+  });
+
+  it('a provider that waits for the merchant (authorizing: PayPal APPROVED) is resumed, never cancelled', () => {
+    expect(decideCustomerStep(waiting, snapshot({ state: 'authorizing', providerStatus: 'APPROVED' }), 1_000 * hour, expiry)).toEqual({ kind: 'resume' });
   });
 
   it('cancels only past the expiry of the step the provider names; a step without an expiry never', () => {

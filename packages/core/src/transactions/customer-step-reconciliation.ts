@@ -12,6 +12,12 @@ export type CustomerStepExpiry = Readonly<Partial<Record<PaymentNextAction['type
 export type CustomerStepVerdict =
   /** The provider has moved on (the customer finished or failed the step, the provider expired it): apply this event. */
   | { readonly kind: 'advanced'; readonly event: PaymentWebhookEvent }
+  /**
+   * The provider waits for the merchant to go on (`authorizing`: PayPal's order is `APPROVED`, the
+   * payer finished the step and the merchant must now authorize it): send the authorization again
+   * with its idempotency key, which completes it, and decide again on that answer.
+   */
+  | { readonly kind: 'resume' }
   /** Still waiting at the provider and past the expiry of its step: cancel it. */
   | { readonly kind: 'abandoned'; readonly step: PaymentNextAction['type'] }
   /** Still waiting at the provider, within its expiry (or its step never expires). */
@@ -51,9 +57,27 @@ function eventFromSnapshot(payment: PaymentRecord, snapshot: PaymentSnapshot, at
     case 'voided':
       return event('payment.voided', true, undefined);
     default:
-      // created, authorizing, unknown: nothing settled to apply.
+      // created, unknown (authorizing is resumed before this): nothing settled to apply.
       return undefined;
   }
+}
+
+/**
+ * The event of an authorization the provider declined when it was sent again to complete a
+ * finished customer step (the declined answer carries no snapshot), named like the others.
+ */
+export function declinedCustomerStepEvent(payment: PaymentRecord, providerReference: string, at: number, providerCode: string): PaymentWebhookEvent {
+  return {
+    eventId: `reconciliation:${providerReference}:payment.authorization_failed`,
+    provider: payment.provider,
+    type: 'payment.authorization_failed',
+    providerType: `reconciliation:${providerCode}`,
+    success: false,
+    providerReference,
+    merchantReference: payment.merchantReference,
+    amount: undefined,
+    occurredAt: at,
+  };
 }
 
 /**
@@ -64,9 +88,11 @@ function eventFromSnapshot(payment: PaymentRecord, snapshot: PaymentSnapshot, at
  * Cancelling is decided only from the provider's own answer: a payment the provider still reports
  * as waiting, whose step (the provider's `nextAction.type`, `other` when it names none) has an
  * expiry and has waited longer than it. A payment the provider moved on is followed, never
- * cancelled.
+ * cancelled. Pass an empty `expiry` where the answer is not the provider's live state (an adapter
+ * whose `retrieve` answers from what it has seen) or where nothing may be cancelled.
  */
 export function decideCustomerStep(payment: PaymentRecord, snapshot: PaymentSnapshot, now: number, expiry: CustomerStepExpiry): CustomerStepVerdict {
+  if (snapshot.state === 'authorizing') return { kind: 'resume' };
   if (snapshot.state !== 'requires_action') {
     const event = eventFromSnapshot(payment, snapshot, now);
     return event === undefined ? { kind: 'waiting' } : { kind: 'advanced', event };

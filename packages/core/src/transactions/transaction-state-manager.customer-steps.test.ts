@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Money } from '../money/money.js';
+import type { PaymentSnapshot } from '../ports/payment-gateway/v1/payment-gateway-types.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
-import { ProviderError } from '../errors/provider-errors.js';
+import { PaymentDeclinedError, ProviderError, ProviderUnavailableError } from '../errors/provider-errors.js';
+import { InMemoryPaymentGateway } from '@paymigrate/testkit';
+import { PaymentNotFoundError } from './transaction-errors.js';
 import { createHarness } from './__fixtures__/transaction-harness.js';
 
 const usd = (minorUnits: number) => Money.of(minorUnits, 'USD');
@@ -219,6 +222,94 @@ describe('reconcileCustomerSteps: payments waiting for their customer', () => {
     expect(await readIn()).toEqual(['pay_a', 'pay_b']);
     expect(await readIn()).toEqual(['pay_c', 'pay_a']);
     expect(await readIn()).toEqual(['pay_b', 'pay_c']);
+  });
+
+  describe('a provider that waits for the merchant to go on (PayPal: the payer approved the order)', () => {
+    /** Retrieve answers `authorizing` (APPROVED); the authorization sent again with its key completes it as `complete` says. */
+    async function approvedAtProvider(complete: (providerReference: string) => Promise<PaymentSnapshot>) {
+      const harness = await createHarness();
+      const transactions = harness.create({ unknownOutcome: { keyRetentionMs: 6 * 60 * minute } });
+      const started = await transactions.authorize(challenged('pay_1'));
+      const providerReference = started.payment.providerReference as string;
+      const retrieve = harness.old.retrieve.bind(harness.old);
+      harness.old.retrieve = async (input, options) => ({ ...(await retrieve(input, options)), state: 'authorizing', providerStatus: 'APPROVED' });
+      // Installed after the first authorization: every later call is the completion.
+      const keys: string[] = [];
+      harness.old.authorize = async (input) => {
+        keys.push(input.idempotencyKey);
+        return complete(providerReference);
+      };
+      return { harness, transactions, providerReference, keys, initialKey: started.intent.idempotencyKey };
+    }
+
+    it('sends the authorization again with its own key, and follows the completed answer', async () => {
+      const { harness, transactions, keys, initialKey } = await approvedAtProvider(async (reference) => harness.old.completeRequiredAction(reference, { succeed: true }));
+      await harness.clock.advance(15 * minute);
+      expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, advanced: 1, cancelled: 0 });
+      expect(keys).toEqual([initialKey]);
+      expect((await transactions.payment('pay_1'))?.state).toBe('authorized');
+      expect((await transactions.intents('pay_1')).map((intent) => intent.operation)).toEqual(['authorize']);
+    });
+
+    it('a decline of the completion fails the payment', async () => {
+      const { harness, transactions } = await approvedAtProvider(async () => {
+        throw new PaymentDeclinedError('declined after the payer step', { provider: 'stripe', declineReason: 'do_not_honor' });
+      });
+      await harness.clock.advance(15 * minute);
+      expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, advanced: 1 });
+      expect((await transactions.payment('pay_1'))?.state).toBe('failed');
+    });
+
+    it('an answer still processing waits; an unreachable provider is read again in the next pass; neither is cancelled', async () => {
+      let answer: () => Promise<PaymentSnapshot> = async () => {
+        throw new ProviderUnavailableError('down', { provider: 'stripe' });
+      };
+      const { harness, transactions, providerReference } = await approvedAtProvider(() => answer());
+      await harness.clock.advance(2 * 60 * minute);
+      expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, errors: 1 });
+      answer = async () => ({ ...(await harness.old.retrieve({ providerReference })), state: 'authorizing' });
+      expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, waiting: 1, cancelled: 0 });
+      expect(harness.old.calls.filter((call) => call.operation === 'cancel')).toHaveLength(0);
+    });
+
+    it('is not sent again once the idempotency key may be gone (it could create a second payment)', async () => {
+      const { harness, transactions, keys } = await approvedAtProvider(async (reference) => harness.old.completeRequiredAction(reference, { succeed: true }));
+      await harness.clock.advance(6 * 60 * minute);
+      expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, waiting: 1, advanced: 0 });
+      expect(keys).toHaveLength(0);
+      expect(harness.lines.some((line) => String(line['msg']).includes('the idempotency key may be gone'))).toBe(true);
+    });
+  });
+
+  it('an adapter whose retrieve is not live (Adyen: answers from what it saw) never expires a step: its provider closes abandoned payments', async () => {
+    const harness = await createHarness({ gateways: [] });
+    const recorded = new InMemoryPaymentGateway({ provider: 'stripe', clock: harness.clock, capabilities: { liveRetrieve: false } });
+    const transactions = harness.create({ gateways: [recorded, harness.next] });
+    await transactions.authorize(challenged('pay_1'));
+    await harness.clock.advance(48 * 60 * minute);
+    expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, waiting: 1, cancelled: 0 });
+    expect(recorded.calls.filter((call) => call.operation === 'cancel')).toHaveLength(0);
+  });
+
+  it('settleCustomerStep (the customer is back): follows the provider at once, never cancels, and answers the payment as it stands', async () => {
+    const harness = await createHarness();
+    const transactions = harness.create();
+    const started = await transactions.authorize(challenged('pay_1'));
+    // Back too early or past every expiry, still waiting: read, left as it is.
+    await harness.clock.advance(3 * 60 * minute);
+    const still = await transactions.settleCustomerStep({ paymentId: 'pay_1' });
+    expect(still).toMatchObject({ status: 'succeeded', operation: 'authorize', replayed: true, nextAction: { type: 'three_d_secure' } });
+    expect(still.payment.state).toBe('requires_action');
+    expect(harness.old.calls.filter((call) => call.operation === 'cancel')).toHaveLength(0);
+    harness.old.completeRequiredAction(started.payment.providerReference as string, { succeed: true });
+    const settled = await transactions.settleCustomerStep({ paymentId: 'pay_1' });
+    expect(settled.payment.state).toBe('authorized');
+    expect(settled.nextAction).toBeUndefined();
+    // Not waiting any more: answered from the journal, the provider is not asked.
+    const retrieves = harness.old.calls.filter((call) => call.operation === 'retrieve').length;
+    expect((await transactions.settleCustomerStep({ paymentId: 'pay_1' })).payment.state).toBe('authorized');
+    expect(harness.old.calls.filter((call) => call.operation === 'retrieve')).toHaveLength(retrieves);
+    await expect(transactions.settleCustomerStep({ paymentId: 'pay_missing' })).rejects.toSatisfy((error: unknown) => PaymentNotFoundError.isInstance(error));
   });
 
   it('startRecoveryLoop runs a pass at once, then every customerSteps.intervalMs', async () => {

@@ -50,7 +50,7 @@ import {
   sendIntent,
   unsettledSnapshotFailure,
 } from './provider-call.js';
-import { decideCustomerStep } from './customer-step-reconciliation.js';
+import { decideCustomerStep, declinedCustomerStepEvent } from './customer-step-reconciliation.js';
 import { decideProviderEvent, type PaymentMessageDraft } from './provider-event-decision.js';
 import type { ProviderSelector } from './provider-selector.js';
 import { withChanges } from './record-changes.js';
@@ -1366,7 +1366,7 @@ class TransactionEngine implements TransactionStateManager {
   }
 
   async reconcileCustomerSteps(): Promise<CustomerStepReport> {
-    const { checkAfterMs, expireAfterMs, limitPerPass } = this.#options.customerSteps;
+    const { checkAfterMs, limitPerPass } = this.#options.customerSteps;
     const now = this.#clock.now();
     const due: PaymentRecord[] = [];
     for await (const stored of this.#payments.listByState('requires_action')) {
@@ -1385,8 +1385,7 @@ class TransactionEngine implements TransactionStateManager {
     };
     await forEachConcurrently(selected, this.#options.recovery.concurrency, async (payment) => {
       const gateway = this.#gateways.get(payment.provider);
-      const providerReference = payment.providerReference;
-      if (gateway === undefined || providerReference === undefined) {
+      if (gateway === undefined || payment.providerReference === undefined) {
         // Unreachable through the Transaction State Manager's own calls: a requires_action answer
         // names the provider's payment, and the provider is pinned. Reported, never guessed at.
         tally(payment, 'errors');
@@ -1395,47 +1394,7 @@ class TransactionEngine implements TransactionStateManager {
       }
       report.examined += 1;
       try {
-        const started = this.#clock.now();
-        let snapshot: PaymentSnapshot;
-        try {
-          snapshot = await gateway.retrieve({ providerReference });
-          this.#recordCall(gateway.provider, 'retrieve', started, 'success');
-        } catch (error) {
-          this.#recordCall(gateway.provider, 'retrieve', started, classifyProviderError(error).kind);
-          throw error;
-        }
-        const verdict = decideCustomerStep(payment, snapshot, this.#clock.now(), expireAfterMs);
-        if (verdict.kind === 'advanced') {
-          const applied = await this.applyProviderEvent(verdict.event);
-          tally(payment, applied.status === 'applied' ? 'advanced' : 'waiting');
-          return;
-        }
-        if (verdict.kind === 'waiting') {
-          tally(payment, 'waiting');
-          return;
-        }
-        // Moved on in the journal while the provider was read (its webhook arrived): not abandoned.
-        // A cancellation already tried (the provider refused it, e.g. PayPal lets an unapproved
-        // order expire by itself) is not sent again on every pass: the step expires at the provider.
-        const current = await this.#payments.get(payment.paymentId);
-        if (current?.value.state !== 'requires_action' || current.value.updatedAt !== payment.updatedAt || current.value.operationCounters.cancel > 0) {
-          tally(payment, 'waiting');
-          return;
-        }
-        this.#logger.warn(
-          { paymentId: payment.paymentId, provider: payment.provider, step: verdict.step, waitedMs: this.#clock.now() - payment.updatedAt },
-          'The customer abandoned the payment step: cancelling the payment at its provider',
-        );
-        const cancelled = await this.cancel({ paymentId: payment.paymentId });
-        if (cancelled.status === 'failed') {
-          this.#logger.warn(
-            { paymentId: payment.paymentId, provider: payment.provider, errorCode: cancelled.errorCode },
-            'The provider refused to cancel an abandoned payment step; it is left to expire at the provider',
-          );
-          tally(payment, 'waiting');
-          return;
-        }
-        tally(payment, 'cancelled');
+        tally(payment, await this.#followCustomerStep(payment, gateway, payment.providerReference, true));
       } catch (error) {
         tally(payment, 'errors');
         this.#logger.warn(
@@ -1446,6 +1405,88 @@ class TransactionEngine implements TransactionStateManager {
     });
     this.#logger.info({ due: due.length, ...report }, 'Customer-step pass done');
     return Object.freeze(report);
+  }
+
+  async settleCustomerStep(input: { readonly paymentId: string }): Promise<TransactionResult> {
+    const stored = await this.#payments.get(input.paymentId);
+    if (stored === undefined) throw new PaymentNotFoundError({ paymentId: input.paymentId });
+    const payment = stored.value;
+    const gateway = this.#gateways.get(payment.provider);
+    if (payment.state === 'requires_action' && gateway !== undefined && payment.providerReference !== undefined) {
+      await this.#followCustomerStep(payment, gateway, payment.providerReference, false);
+    }
+    return this.#replay(payment.initialIntentId);
+  }
+
+  /**
+   * Reads a payment waiting for its customer at its provider and acts on the answer: applies what
+   * the provider settled, completes a step the provider waits on the merchant for (the
+   * authorization sent again with its key, only while the provider still keeps that key), and,
+   * when `mayCancel`, cancels a step abandoned past its expiry. Only a live answer
+   * (`capabilities.liveRetrieve`) can expire a step: an adapter that answers from what it has seen
+   * (Adyen) may not know the customer finished, and its provider closes abandoned payments itself.
+   */
+  async #followCustomerStep(payment: PaymentRecord, gateway: PaymentGatewayV1, providerReference: string, mayCancel: boolean): Promise<'advanced' | 'cancelled' | 'waiting'> {
+    const started = this.#clock.now();
+    let snapshot: PaymentSnapshot;
+    try {
+      snapshot = await gateway.retrieve({ providerReference });
+      this.#recordCall(gateway.provider, 'retrieve', started, 'success');
+    } catch (error) {
+      this.#recordCall(gateway.provider, 'retrieve', started, classifyProviderError(error).kind);
+      throw error;
+    }
+    const expiry = mayCancel && gateway.capabilities.liveRetrieve === true ? this.#options.customerSteps.expireAfterMs : {};
+    let verdict = decideCustomerStep(payment, snapshot, this.#clock.now(), expiry);
+    if (verdict.kind === 'resume') {
+      const creation = await this.#require(this.#intents, payment.initialIntentId);
+      if (this.#keyExpired(creation.value)) {
+        this.#logger.warn(
+          { paymentId: payment.paymentId, provider: payment.provider, intentId: creation.value.intentId },
+          'The provider waits for the merchant to complete a customer step, but the idempotency key may be gone: not sent again (it could create a second payment)',
+        );
+        return 'waiting';
+      }
+      const resumed = await sendIntent(gateway, creation.value);
+      this.#recordCall(gateway.provider, 'resume_creation', started, resumed.kind === 'snapshot' ? 'success' : resumed.kind);
+      if (resumed.kind === 'declined') {
+        const declined = await this.applyProviderEvent(declinedCustomerStepEvent(payment, providerReference, this.#clock.now(), resumed.code));
+        return declined.status === 'applied' ? 'advanced' : 'waiting';
+      }
+      // A creation answers with the payment, never with an operation result.
+      if (resumed.kind === 'operation') return 'waiting';
+      if (resumed.kind !== 'snapshot') {
+        if (resumed.kind === 'unknown' && resumed.code === providerStillProcessingCode) return 'waiting';
+        throw resumed.error ?? new PaymigrateError(resumed.code, `Completing the customer step of payment '${payment.paymentId}' failed (${resumed.code}).`);
+      }
+      // An answer replayed under the key: followed when it settles something, never a reason to cancel.
+      verdict = decideCustomerStep(payment, resumed.snapshot, this.#clock.now(), {});
+    }
+    if (verdict.kind === 'advanced') {
+      const applied = await this.applyProviderEvent(verdict.event);
+      return applied.status === 'applied' ? 'advanced' : 'waiting';
+    }
+    if (verdict.kind !== 'abandoned') return 'waiting';
+    // Moved on in the journal while the provider was read (its webhook arrived): not abandoned.
+    // A cancellation already tried (the provider refused it, e.g. PayPal lets an unapproved order
+    // expire by itself) is not sent again on every pass: the step expires at the provider.
+    const current = await this.#payments.get(payment.paymentId);
+    if (current?.value.state !== 'requires_action' || current.value.updatedAt !== payment.updatedAt || current.value.operationCounters.cancel > 0) {
+      return 'waiting';
+    }
+    this.#logger.warn(
+      { paymentId: payment.paymentId, provider: payment.provider, step: verdict.step, waitedMs: this.#clock.now() - payment.updatedAt },
+      'The customer abandoned the payment step: cancelling the payment at its provider',
+    );
+    const cancelled = await this.cancel({ paymentId: payment.paymentId });
+    if (cancelled.status === 'failed') {
+      this.#logger.warn(
+        { paymentId: payment.paymentId, provider: payment.provider, errorCode: cancelled.errorCode },
+        'The provider refused to cancel an abandoned payment step; it is left to expire at the provider',
+      );
+      return 'waiting';
+    }
+    return 'cancelled';
   }
 
   // -------------------------------------------------------------------------------------------

@@ -248,10 +248,25 @@ export interface TransactionStateManager {
    * One pass over the payments waiting for their customer (`requires_action`) for longer than
    * `customerSteps.checkAfterMs`: reads each at its provider, applies what the provider settled (as
    * the lost webhook would have), and cancels at that provider each one still waiting past the
-   * expiry of its kind of step. Never touches a payment on another provider; a provider that cannot
-   * be reached leaves its payments for the next pass.
+   * expiry of its kind of step (only where `retrieve` reads the provider live:
+   * `capabilities.liveRetrieve`); a provider that waits for the merchant (PayPal's `APPROVED`
+   * order) is sent the authorization again with its original key, which completes it. Never touches
+   * a payment on another provider; a provider that cannot be reached leaves its payments for the
+   * next pass.
    */
   reconcileCustomerSteps(): Promise<CustomerStepReport>;
+  /**
+   * For the shop's return page, when the customer comes back from the step (3-D Secure, a
+   * redirect): reads the payment at its pinned provider now and applies what the provider settled,
+   * completing the payment where the provider waits for the merchant (PayPal's `APPROVED` order is
+   * authorized with the original idempotency key). Never cancels. Answers the payment's
+   * authorization as it stands afterwards (`replayed: true`); a payment not waiting for its
+   * customer is answered from the journal without a provider call.
+   *
+   * @throws PaymentNotFoundError when the journal has no such payment; a provider error when the
+   *   provider cannot be read (nothing changed: call again, or leave it to the recovery loop).
+   */
+  settleCustomerStep(input: { readonly paymentId: string }): Promise<TransactionResult>;
   /** The payment as the journal holds it. */
   payment(paymentId: string): Promise<PaymentRecord | undefined>;
   /** Every intent of a payment, oldest operation first. */

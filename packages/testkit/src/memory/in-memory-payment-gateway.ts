@@ -251,6 +251,7 @@ export const inMemoryDefaultCapabilities: PaymentGatewayCapabilities = Object.fr
   tokenImport: true,
   findByMerchantReference: true,
   technicalCancel: true,
+  liveRetrieve: true,
   webhookVerification: 'local-signature',
 });
 

@@ -25,6 +25,13 @@ export interface PaymentGatewayCapabilities {
   readonly findByMerchantReference: boolean;
   /** `cancelByMerchantReference` exists (Adyen "technical cancel"). */
   readonly technicalCancel: boolean;
+  /**
+   * Whether `retrieve` reads the payment's current state at the provider (Stripe, PayPal), rather
+   * than answering from what the adapter has seen (Adyen: its Checkout API has no payment lookup).
+   * Only a live answer lets core cancel a customer step as abandoned (`customerSteps`): an adapter
+   * that answers from what it saw may not know the customer finished. Absent counts as `false`.
+   */
+  readonly liveRetrieve?: boolean | undefined;
   /** How webhooks are verified: a local HMAC check or a call to the provider. */
   readonly webhookVerification: 'local-signature' | 'provider-api';
 }
