@@ -241,6 +241,25 @@ describe('modification rules', () => {
   });
 });
 
+describe('a payment waiting for its shopper', () => {
+  test('can be cancelled (201 received, then a successful CANCELLATION), after which the shopper can no longer finish 3-D Secure; captures stay refused', async () => {
+    const fake = createAdyenFake();
+    const { payment, send } = client(fake);
+    const redirect = await payment({ paymentMethod: JSON.parse(adyenTestTokens.threeDSecure) });
+    const pspReference = String(redirect.body.pspReference);
+    expect(redirect.body.resultCode).toBe('RedirectShopper');
+    const capture = await send('POST', `/payments/${pspReference}/captures`, { merchantAccount: fake.merchantAccount, amount: { currency: 'EUR', value: 1000 } });
+    expect(capture.body).toMatchObject({ status: 422, errorCode: '000' });
+    const cancel = await send('POST', `/payments/${pspReference}/cancels`, { merchantAccount: fake.merchantAccount });
+    expect(cancel.status).toBe(201);
+    expect(cancel.body).toMatchObject({ status: 'received', paymentPspReference: pspReference });
+    const [webhook] = fake.takePendingWebhooks();
+    expect(JSON.parse(webhook?.rawBody ?? '{}')).toMatchObject({ notificationItems: [{ NotificationRequestItem: { eventCode: 'CANCELLATION', success: 'true', originalReference: pspReference } }] });
+    expect(fake.payment(pspReference)).toMatchObject({ cancelled: true, authorisedValue: 0 });
+    expect(() => fake.completeThreeDSecure(pspReference)).toThrow('was cancelled');
+  });
+});
+
 describe('stored payment methods listing', () => {
   test('authentication, merchant account and shopper reference are required', async () => {
     const fake = createAdyenFake();

@@ -216,7 +216,7 @@ export interface AdyenFake {
   answerNext(route: AdyenFakeRouteId, answer: AdyenFakeScriptedAnswer): void;
   /** Makes the next accepted modification of `kind` fail in its webhook (`success: 'false'`) and change nothing. */
   failNextModification(kind: 'capture' | 'refund' | 'cancel', reason?: string): void;
-  /** Completes a payment waiting for 3-D Secure: authorised, or refused with a test refusal. */
+  /** Completes a payment waiting for 3-D Secure: authorised, or refused with a test refusal. Throws for a payment that was cancelled or is not waiting. */
   completeThreeDSecure(pspReference: string, outcome?: 'authorised' | keyof typeof adyenTestRefusals): void;
   /** Lets an authorisation expire: the uncaptured remainder is released and an EXPIRE webhook queued. */
   expireAuthorisation(pspReference: string): void;
@@ -243,6 +243,9 @@ export function adyenErrorBody(
 function errorAnswer(status: number, errorCode: string, message: string, errorType: string, pspReference?: string): FakeJsonResponse {
   return json(adyenErrorBody(status, errorCode, message, errorType, pspReference), { status });
 }
+
+/** Result codes of a payment still waiting for its shopper, which Adyen lets the merchant cancel. */
+const awaitingShopperResultCodes: ReadonlySet<string> = new Set(['RedirectShopper', 'IdentifyShopper', 'ChallengeShopper', 'PresentToShopper', 'Pending', 'Received']);
 
 /** Result codes after which Adyen sends the AUTHORISATION webhook. */
 const finalResultCodes: ReadonlySet<string> = new Set(['Authorised', 'Refused', 'Error', 'Cancelled']);
@@ -298,6 +301,8 @@ function testValue(value: unknown): string | undefined {
  *   modification the payment's state forbids (cancelling a fully captured payment, modifying a
  *   refused one) with 000. Adyen itself may accept some of these and report the failure in the
  *   webhook instead; the fake answers synchronously so the adapter's error path is exercised.
+ * - A payment still waiting for its shopper (`RedirectShopper`) can be cancelled: `201 received`,
+ *   then a successful CANCELLATION webhook, and the shopper can no longer complete 3-D Secure.
  * - Manual capture with `additionalData.manualCapture: 'true'`; `captureDelayHours > 0` delays the
  *   capture (the fake then waits like manual); otherwise the capture is immediate.
  * - Test cards use Adyen's `test_` convention and holder-name refusals (see `adyenTestTokens`).
@@ -563,11 +568,12 @@ export function createAdyenFake(options: AdyenFakeOptions = {}): AdyenFake {
     return json(responseBody, { status: 200 });
   }
 
-  function modifiablePayment(context: FakeRouteContext): MutablePayment | FakeJsonResponse {
+  /** The payment a modification names, when its result lets it be modified (`Authorised`, or for a cancel also waiting for its shopper). */
+  function modifiablePayment(context: FakeRouteContext, acceptsAwaitingShopper = false): MutablePayment | FakeJsonResponse {
     const pspReference = context.params.paymentPspReference ?? '';
     const payment = payments.get(pspReference);
     if (payment === undefined) return errorAnswer(422, '167', 'Original pspReference required for this operation', 'validation');
-    if (payment.resultCode !== 'Authorised') {
+    if (payment.resultCode !== 'Authorised' && !(acceptsAwaitingShopper && awaitingShopperResultCodes.has(payment.resultCode))) {
       return errorAnswer(422, '000', `Payment cannot be modified: its result is ${payment.resultCode}`, 'validation', payment.pspReference);
     }
     return payment;
@@ -652,10 +658,12 @@ export function createAdyenFake(options: AdyenFakeOptions = {}): AdyenFake {
   }
 
   function handleCancel(context: FakeRouteContext, body: JsonObject): FakeJsonResponse {
-    const payment = modifiablePayment(context);
+    // A payment still waiting for its shopper is cancelled too: nothing was authorised, the shopper
+    // can no longer finish the step, and the CANCELLATION webhook reports success.
+    const payment = modifiablePayment(context, true);
     if (isAnswer(payment)) return payment;
     if (payment.cancelled) return errorAnswer(422, '000', 'Payment is already cancelled', 'validation', payment.pspReference);
-    if (payment.capturedValue >= payment.authorisedValue) {
+    if (payment.authorisedValue > 0 && payment.capturedValue >= payment.authorisedValue) {
       return errorAnswer(422, '000', 'Payment is fully captured: nothing left to cancel, refund it instead', 'validation', payment.pspReference);
     }
     const reason = consumeFailure('cancel');
@@ -839,6 +847,7 @@ export function createAdyenFake(options: AdyenFakeOptions = {}): AdyenFake {
     },
     completeThreeDSecure(pspReference, outcome = 'authorised') {
       const payment = requirePayment(pspReference);
+      if (payment.cancelled) throw new Error(`Adyen fake payment ${pspReference} was cancelled: its 3-D Secure step can no longer be completed`);
       if (payment.resultCode !== 'RedirectShopper') throw new Error(`Adyen fake payment ${pspReference} is not waiting for 3-D Secure`);
       if (outcome === 'authorised') {
         payment.resultCode = 'Authorised';
