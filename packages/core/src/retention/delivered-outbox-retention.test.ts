@@ -1,17 +1,8 @@
-import { InMemoryJournal, ManualClock } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
+import { dayMs, journalWithClock } from './__fixtures__/retention-journal.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import type { JournalV1 } from '../ports/journal/v1/journal.js';
 import { defaultDeliveredOutboxRetentionMs, minimumDeliveredOutboxRetentionMs, pruneDeliveredOutbox } from './delivered-outbox-retention.js';
-
-const dayMs = 86_400_000;
-
-async function journalWithClock(): Promise<{ journal: InMemoryJournal; clock: ManualClock }> {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const journal = new InMemoryJournal({ clock });
-  await journal.open();
-  return { journal, clock };
-}
 
 /** Enqueues messages named `names` and delivers them (claimed and acknowledged now). */
 async function deliver(journal: JournalV1, names: readonly string[]): Promise<void> {

@@ -1,20 +1,12 @@
-import { InMemoryJournal, ManualClock } from '@paymigrate/testkit';
+import { InMemoryJournal } from '@paymigrate/testkit';
 import { describe, expect, it } from 'vitest';
+import { dayMs, journalWithClock } from './__fixtures__/retention-journal.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { VersionConflictError } from '../errors/version-conflict-error.js';
 import { processedEventsCollection } from '../journal/processed-event-repository.js';
 import { orderProcessedEventsCollection } from '../orders/order-records.js';
 import type { JournalV1, JournalWriteBatch } from '../ports/journal/v1/journal.js';
 import { defaultProcessedEventRetentionMs, minimumProcessedEventRetentionMs, pruneProcessedEvents } from './processed-event-retention.js';
-
-const dayMs = 86_400_000;
-
-async function journalWithClock(): Promise<{ journal: InMemoryJournal; clock: ManualClock }> {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const journal = new InMemoryJournal({ clock });
-  await journal.open();
-  return { journal, clock };
-}
 
 async function put(journal: JournalV1, collection: string, key: string): Promise<void> {
   await journal.write({ puts: [{ collection, key, value: JSON.stringify({ key }), expectedVersion: 0 }] });

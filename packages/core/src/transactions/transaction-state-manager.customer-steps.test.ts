@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Money } from '../money/money.js';
-import type { PaymentSnapshot } from '../ports/payment-gateway/v1/payment-gateway-types.js';
+import type { PaymentSnapshot, PaymentWebhookEvent } from '../ports/payment-gateway/v1/payment-gateway-types.js';
 import { ConfigurationError } from '../errors/configuration-error.js';
 import { PaymentDeclinedError, ProviderError, ProviderUnavailableError } from '../errors/provider-errors.js';
 import { InMemoryPaymentGateway } from '@paymigrate/testkit';
@@ -20,6 +20,18 @@ const challenged = (paymentId: string, overrides: Record<string, unknown> = {}) 
   returnUrl: 'https://shop.example/return',
   customerId: 'customer-1',
   ...overrides,
+});
+
+/** Stripe's webhook of the authorization of the 100.00 USD checkout above. */
+const authorizedWebhook = (eventId: string, providerReference: string, occurredAt: number): PaymentWebhookEvent => ({
+  eventId,
+  provider: 'stripe',
+  type: 'payment.authorized',
+  providerType: 'payment_intent.amount_capturable_updated',
+  success: true,
+  providerReference,
+  amount: usd(10_000),
+  occurredAt,
 });
 
 describe('reconcileCustomerSteps: payments waiting for their customer', () => {
@@ -46,16 +58,7 @@ describe('reconcileCustomerSteps: payments waiting for their customer', () => {
     expect(messages.map((message) => JSON.parse(message.payload) as { type: string }).map((message) => message.type)).toEqual(['payment.authorized']);
     // Nothing is waiting any more: the next pass reads nothing; the real webhook, arriving late, changes nothing.
     expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 0 });
-    const late = await transactions.applyProviderEvent({
-      eventId: 'evt_late',
-      provider: 'stripe',
-      type: 'payment.authorized',
-      providerType: 'payment_intent.amount_capturable_updated',
-      success: true,
-      providerReference,
-      amount: usd(10_000),
-      occurredAt: harness.clock.now(),
-    });
+    const late = await transactions.applyProviderEvent(authorizedWebhook('evt_late', providerReference, harness.clock.now()));
     expect(late.status).toBe('ignored');
     expect(harness.old.calls.filter((call) => call.operation === 'cancel')).toHaveLength(0);
     expect(harness.metrics.filter((record) => record.name === 'paymigrate.transactions.customer_steps')).toEqual([
@@ -148,16 +151,7 @@ describe('reconcileCustomerSteps: payments waiting for their customer', () => {
       const snapshot = await retrieve(input, options);
       // The customer finishes now; the webhook lands before the pass decides.
       harness.old.completeRequiredAction(providerReference, { succeed: true });
-      await transactions.applyProviderEvent({
-        eventId: 'evt_1',
-        provider: 'stripe',
-        type: 'payment.authorized',
-        providerType: 'payment_intent.amount_capturable_updated',
-        success: true,
-        providerReference,
-        amount: usd(10_000),
-        occurredAt: harness.clock.now(),
-      });
+      await transactions.applyProviderEvent(authorizedWebhook('evt_1', providerReference, harness.clock.now()));
       return snapshot;
     };
     expect(await transactions.reconcileCustomerSteps()).toMatchObject({ examined: 1, waiting: 1, cancelled: 0 });
