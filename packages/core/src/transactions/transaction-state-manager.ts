@@ -1447,8 +1447,9 @@ class TransactionEngine implements TransactionStateManager {
         );
         return 'waiting';
       }
+      const resumeStarted = this.#clock.now();
       const resumed = await sendIntent(gateway, creation.value);
-      this.#recordCall(gateway.provider, 'resume_creation', started, resumed.kind === 'snapshot' ? 'success' : resumed.kind);
+      this.#recordCall(gateway.provider, 'resume_creation', resumeStarted, resumed.kind === 'snapshot' ? 'success' : resumed.kind);
       if (resumed.kind === 'declined') {
         const declined = await this.applyProviderEvent(declinedCustomerStepEvent(payment, providerReference, this.#clock.now(), resumed.code));
         return declined.status === 'applied' ? 'advanced' : 'waiting';
