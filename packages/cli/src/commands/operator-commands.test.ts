@@ -96,6 +96,7 @@ describe('operator commands on a temporary SQLite journal', () => {
     const report = JSON.parse(result.output) as StatusReport;
     expect(report.migration).toMatchObject({ id: 'default', from: 'stripe', to: 'paypal', phase: 'not-started', rampPercent: 0 });
     expect(report.inFlight).toStrictEqual({ stripe: 0, paypal: 0 });
+    expect(report.inFlightByState).toStrictEqual({ stripe: {}, paypal: {} });
     expect(report.routing).toStrictEqual({ engine: 'traffic-router', killSwitch: { engaged: false } });
     expect((await paymigrate('status')).output).toContain('Migration default: stripe -> paypal');
   });
@@ -165,6 +166,12 @@ describe('operator commands on a temporary SQLite journal', () => {
     });
     expect(authorized.status).toBe('succeeded');
     await healthy.close();
+    // Held and not captured: in flight on Stripe, counted by state (why a drain would wait).
+    const held = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
+    const heldBefore = held.inFlightByState['stripe']?.['authorized'] ?? 0;
+    expect(heldBefore).toBeGreaterThanOrEqual(1);
+    expect(held.inFlight['stripe']).toBe(Object.values(held.inFlightByState['stripe'] ?? {}).reduce((sum, count) => sum + count, 0));
+    expect((await paymigrate('status')).output).toMatch(new RegExp(`in flight +stripe ${held.inFlight['stripe']} \\(.*authorized ${heldBefore}.*\\), paypal`));
 
     const down = validateConfig({ ...JSON.parse(readFileSync(configFile, 'utf8')), journal: { type: 'sqlite', file: join(directory, 'journal.sqlite') }, tokens, providers: { ...config.providers, stripe: { ...config.providers.stripe, apiBaseUrl: `http://127.0.0.1:${closedPort}` } } }, configFile);
     const broken = await createRuntime({ config: down, environment, source: configFile, logger: quiet, owner: 'test-broken' });
@@ -185,6 +192,8 @@ describe('operator commands on a temporary SQLite journal', () => {
     expect(human.output).toContain('No unresolved payment.');
     const status = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
     expect(status.intents).toStrictEqual({ pending: 0, unknown: 0, waiting: 0, unresolved: 0 });
+    // Captured, it is no longer in flight.
+    expect(status.inFlightByState['stripe']?.['authorized'] ?? 0).toBe(heldBefore - 1);
   });
 
   it('imports a mapping file into the vault, resumably, and reports the imports', async () => {

@@ -1,6 +1,6 @@
 import { type CutoverCheckResult, intentsCollection, type MigrationPhase, MigrationNotFoundError } from '@paymigrate/core';
 import type { CommandIo } from '../output/command-io.js';
-import { formatTable } from '../output/format.js';
+import { formatCounts, formatTable } from '../output/format.js';
 import { journaledGuardrailVerdicts } from '../runtime/routing.js';
 import type { PaymigrateRuntime } from '../runtime/runtime.js';
 import { withRuntime } from './open-runtime.js';
@@ -26,6 +26,11 @@ export interface StatusReport {
   readonly drain: { readonly provider: string; readonly inFlight: number | undefined; readonly complete: boolean };
   /** Payments in flight (holding money or work) per provider. */
   readonly inFlight: Readonly<Record<string, number>>;
+  /**
+   * The same payments per provider by payment state: why a drain waits (authorizations to capture
+   * or void, customers still at a 3-D Secure step, unknown outcomes being resolved).
+   */
+  readonly inFlightByState: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Intents by status that still need work, and the unresolved ones. */
   readonly intents: { readonly pending: number; readonly unknown: number; readonly waiting: number; readonly unresolved: number };
   /** Undelivered outbox messages. */
@@ -47,12 +52,20 @@ export async function collectStatus(runtime: PaymigrateRuntime): Promise<StatusR
     ['pending', 'unknown', 'waiting', 'unresolved'].map((index) => journal.count(intentsCollection, { index })),
   );
   const inFlight: Record<string, number> = {};
-  for (const provider of [config.migration.from, config.migration.to]) inFlight[provider] = (await transactions.inFlight({ provider })).length;
+  const inFlightByState: Record<string, Record<string, number>> = {};
+  for (const provider of [config.migration.from, config.migration.to]) {
+    const payments = await transactions.inFlight({ provider });
+    inFlight[provider] = payments.length;
+    const byState: Record<string, number> = {};
+    for (const payment of payments) byState[payment.state] = (byState[payment.state] ?? 0) + 1;
+    inFlightByState[provider] = byState;
+  }
   const outboxPending = await journal.pendingOutboxCount();
   const control = await runtime.routing.killSwitch.read();
   const verdict = (await journaledGuardrailVerdicts(journal, config.migration.id)).at(-1);
   const base = {
     inFlight,
+    inFlightByState,
     intents: { pending: pending ?? 0, unknown: unknown ?? 0, waiting: waiting ?? 0, unresolved: unresolved ?? 0 },
     outboxPending,
     routing: {
@@ -115,7 +128,7 @@ export function renderStatus(report: StatusReport): string {
         `${report.routing.killSwitch.engaged ? 'ENGAGED' : 'released'}${report.routing.killSwitch.lastChange === undefined ? '' : ` (${report.routing.killSwitch.lastChange.actor}: ${report.routing.killSwitch.lastChange.reason})`}`,
       ],
       ['  guardrail', report.routing.guardrail === undefined ? 'no rollback' : `${report.routing.guardrail.decision} at epoch ${report.routing.guardrail.epoch}: ${report.routing.guardrail.reason}`],
-      ['  in flight', Object.entries(report.inFlight).map(([provider, count]) => `${provider} ${count}`).join(', ')],
+      ['  in flight', Object.entries(report.inFlight).map(([provider, count]) => `${provider} ${count}${statesOf(report.inFlightByState[provider])}`).join(', ')],
       ['  drain', `${report.drain.provider}: ${report.drain.inFlight ?? '?'} in flight${report.drain.complete ? ' (complete)' : ''}`],
       ['  open intents', `pending ${report.intents.pending}, unknown ${report.intents.unknown}, waiting ${report.intents.waiting}, unresolved ${report.intents.unresolved}`],
       ['  outbox', `${report.outboxPending} undelivered`],
@@ -130,6 +143,12 @@ export function renderStatus(report: StatusReport): string {
     for (const change of migration.lastChanges) lines.push(`  ${change.at} ${change.from ?? '-'} -> ${change.to} (${change.rampPercent} %) by ${change.actor}: ${change.reason}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** ` (authorized 10, requires_action 2)`: the states of a provider's payments in flight, or nothing when there are none. */
+function statesOf(byState: Readonly<Record<string, number>> | undefined): string {
+  const counts = formatCounts(byState ?? {});
+  return counts === '' ? '' : ` (${counts})`;
 }
 
 /** `paymigrate status`: the phase, percentages, in-flight counts, the drain, the kill switch, the guardrail and the guards of the next phase. */
