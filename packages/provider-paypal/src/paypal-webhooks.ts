@@ -24,7 +24,9 @@ export interface PayPalWebhookEventMeaning {
  * PayPal event types -> canonical types. Anything unlisted is `other`, never guessed:
  * `PAYMENT.CAPTURE.PENDING` (nothing moved yet), `PAYMENT.CAPTURE.REVERSED` (PayPal took the money
  * back, e.g. after a dispute: not a merchant refund), `CHECKOUT.ORDER.APPROVED` (the payer finished
- * 3-D Secure; core completes the payment by replaying `authorize`). `PAYMENT.AUTHORIZATION.VOIDED`
+ * 3-D Secure; core completes the payment by sending the authorization again under its key:
+ * `settleCustomerStep` on the shop's return page, or the recovery loop's customer-step pass).
+ * `PAYMENT.AUTHORIZATION.VOIDED`
  * is also what PayPal sends when an authorization lapses after 30 days: PayPal does not tell the
  * two apart, so both are `payment.voided`.
  */
