@@ -76,7 +76,20 @@ export function assertValidBatch(batch: JournalWriteBatch): void {
  * @throws TypeError when it is not finite or out of the safe integer range.
  */
 export function toAvailableAt(availableAt: number): number {
-  const rounded = Math.ceil(availableAt);
+  return toWholeMilliseconds('releaseOutbox', 'availableAt', availableAt);
+}
+
+/**
+ * The cutoff of `pruneDeliveredOutbox` in whole milliseconds, rounded up: the journal stores whole
+ * milliseconds, so "before 1000.5" is "at most 1000", i.e. "before 1001".
+ * @throws TypeError when it is not finite or out of the safe integer range.
+ */
+export function toDeliveredBefore(deliveredBefore: number): number {
+  return toWholeMilliseconds('pruneDeliveredOutbox', 'deliveredBefore', deliveredBefore);
+}
+
+function toWholeMilliseconds(operation: string, field: string, milliseconds: number): number {
+  const rounded = Math.ceil(milliseconds);
   if (Number.isSafeInteger(rounded)) return rounded;
-  throw new TypeError(`Journal releaseOutbox: 'availableAt' must be finite epoch milliseconds, got ${availableAt}.`);
+  throw new TypeError(`Journal ${operation}: '${field}' must be finite epoch milliseconds, got ${milliseconds}.`);
 }

@@ -10,7 +10,7 @@ import {
   PaymigrateError,
 } from '@paymigrate/core';
 import pg from 'pg';
-import { assertLeaseMilliseconds, assertLimit, assertStorableText, assertValidBatch, toAvailableAt } from './journal-input-validation.js';
+import { assertLeaseMilliseconds, assertLimit, assertStorableText, assertValidBatch, toAvailableAt, toDeliveredBefore } from './journal-input-validation.js';
 import { describePostgresServer, type PostgresServerDescription, toJournalError } from './postgres-errors.js';
 import { type PostgresJournalOptions, parsePostgresJournalOptions, type ResolvedPostgresJournalOptions } from './postgres-journal-options.js';
 import { migratePostgresSchema, readSchemaVersion } from './postgres-migrations.js';
@@ -245,11 +245,7 @@ export class PostgresJournal implements JournalV1 {
   async pruneDeliveredOutbox(input: { readonly deliveredBefore: number; readonly limit: number }): Promise<{ readonly deleted: number }> {
     this.#assertOpen('pruneDeliveredOutbox');
     assertLimit('pruneDeliveredOutbox', input.limit);
-    if (!Number.isFinite(input.deliveredBefore)) {
-      throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${input.deliveredBefore}.`);
-    }
-    // Whole milliseconds are stored: "before 1000.5" is "at most 1000", i.e. "before 1001".
-    const deliveredBefore = Math.ceil(input.deliveredBefore);
+    const deliveredBefore = toDeliveredBefore(input.deliveredBefore);
     const deleted = await this.#run('pruneDeliveredOutbox', (pool) => this.#outbox.pruneDelivered(pool, deliveredBefore, input.limit));
     return Object.freeze({ deleted });
   }

@@ -30,6 +30,12 @@ export function assertAvailableAt(availableAt: number): void {
   throw new TypeError(`Journal releaseOutbox: 'availableAt' must be finite epoch milliseconds, got ${availableAt}.`);
 }
 
+/** Checks the cutoff of `pruneDeliveredOutbox`: finite epoch milliseconds. */
+export function assertDeliveredBefore(deliveredBefore: number): void {
+  if (Number.isFinite(deliveredBefore)) return;
+  throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${deliveredBefore}.`);
+}
+
 /** `String.prototype.isWellFormed` (ES2024, in every Node.js the package supports), typed here: the project's `lib` is ES2023. */
 interface WellFormedCheck {
   isWellFormed(): boolean;

@@ -14,7 +14,7 @@ import {
   VersionConflictError,
 } from '@paymigrate/core';
 import Database from 'better-sqlite3';
-import { assertAvailableAt, assertBatchShape, assertLeaseMilliseconds, assertLimit } from './journal-arguments.js';
+import { assertAvailableAt, assertBatchShape, assertDeliveredBefore, assertLeaseMilliseconds, assertLimit } from './journal-arguments.js';
 import { CommitFootprints } from './sqlite-commit-footprints.js';
 import { journalClosedError, journalOpenError, journalReadonlyError, journalSchemaError, translateSqliteError } from './sqlite-journal-errors.js';
 import {
@@ -669,9 +669,7 @@ export class SqliteJournal implements JournalV1 {
   async pruneDeliveredOutbox(input: { readonly deliveredBefore: number; readonly limit: number }): Promise<{ readonly deleted: number }> {
     const connection = this.#writable('pruneDeliveredOutbox');
     assertLimit('pruneDeliveredOutbox', input.limit);
-    if (!Number.isFinite(input.deliveredBefore)) {
-      throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${input.deliveredBefore}.`);
-    }
+    assertDeliveredBefore(input.deliveredBefore);
     const { changes } = this.#guard('pruneDeliveredOutbox', () => connection.statements.deleteDeliveredMessages.run(input.deliveredBefore, input.limit));
     return this.#durableOutboxWrite(connection, Object.freeze({ deleted: changes }));
   }

@@ -24,25 +24,38 @@ export type CustomerStepVerdict =
   | { readonly kind: 'waiting' };
 
 /**
- * The event that brings a `requires_action` payment to what the provider reports now, as if its
- * webhook had arrived (`undefined` while the provider has settled nothing): a customer who finished
- * the 3-D Secure challenge but whose webhook was lost is not left with a stuck order. The event id
- * names the provider's payment and the event type, so a pass that runs twice, or the real webhook
- * arriving later, changes nothing twice (the fetched event is deduplicated by its id; the real one
- * finds the payment already moved on and is ignored).
+ * A provider event reconciliation fetched instead of received. Its id names the provider's payment
+ * and the event type, so a pass that runs twice, or the real webhook arriving later, changes
+ * nothing twice (the fetched event is deduplicated by its id; the real one finds the payment
+ * already moved on and is ignored).
  */
-function eventFromSnapshot(payment: PaymentRecord, snapshot: PaymentSnapshot, at: number): PaymentWebhookEvent | undefined {
-  const event = (type: PaymentWebhookEvent['type'], success: boolean, amount: PaymentWebhookEvent['amount']): PaymentWebhookEvent => ({
-    eventId: `reconciliation:${snapshot.providerReference}:${type}`,
+function fetchedEvent(
+  payment: PaymentRecord,
+  providerReference: string,
+  type: PaymentWebhookEvent['type'],
+  details: { readonly success: boolean; readonly providerStatus: string; readonly amount: PaymentWebhookEvent['amount']; readonly at: number },
+): PaymentWebhookEvent {
+  return {
+    eventId: `reconciliation:${providerReference}:${type}`,
     provider: payment.provider,
     type,
-    providerType: `reconciliation:${snapshot.providerStatus}`,
-    success,
-    providerReference: snapshot.providerReference,
+    providerType: `reconciliation:${details.providerStatus}`,
+    success: details.success,
+    providerReference,
     merchantReference: payment.merchantReference,
-    amount,
-    occurredAt: at,
-  });
+    amount: details.amount,
+    occurredAt: details.at,
+  };
+}
+
+/**
+ * The event that brings a `requires_action` payment to what the provider reports now, as if its
+ * webhook had arrived (`undefined` while the provider has settled nothing): a customer who finished
+ * the 3-D Secure challenge but whose webhook was lost is not left with a stuck order.
+ */
+function eventFromSnapshot(payment: PaymentRecord, snapshot: PaymentSnapshot, at: number): PaymentWebhookEvent | undefined {
+  const event = (type: PaymentWebhookEvent['type'], success: boolean, amount: PaymentWebhookEvent['amount']): PaymentWebhookEvent =>
+    fetchedEvent(payment, snapshot.providerReference, type, { success, providerStatus: snapshot.providerStatus, amount, at });
   switch (snapshot.state) {
     case 'authorized':
     case 'partially_captured':
@@ -67,17 +80,7 @@ function eventFromSnapshot(payment: PaymentRecord, snapshot: PaymentSnapshot, at
  * finished customer step (the declined answer carries no snapshot), named like the others.
  */
 export function declinedCustomerStepEvent(payment: PaymentRecord, providerReference: string, at: number, providerCode: string): PaymentWebhookEvent {
-  return {
-    eventId: `reconciliation:${providerReference}:payment.authorization_failed`,
-    provider: payment.provider,
-    type: 'payment.authorization_failed',
-    providerType: `reconciliation:${providerCode}`,
-    success: false,
-    providerReference,
-    merchantReference: payment.merchantReference,
-    amount: undefined,
-    occurredAt: at,
-  };
+  return fetchedEvent(payment, providerReference, 'payment.authorization_failed', { success: false, providerStatus: providerCode, amount: undefined, at });
 }
 
 /**
