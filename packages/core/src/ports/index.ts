@@ -27,6 +27,7 @@ export type {
   OutboxClaimOptions,
   OutboxMessage,
   OutboxMessageInput,
+  PendingOutboxQuery,
 } from './journal/v1/journal.js';
 export type { KeyProvider, KeyProviderV1, WrappedKey } from './key-provider/v1/key-provider.js';
 export type { PaymentGateway, PaymentGatewayV1 } from './payment-gateway/v1/payment-gateway.js';

@@ -1193,6 +1193,121 @@ export const journalOutboxRetentionSuite: ContractSuite<JournalV1, JournalContra
     }));
 };
 
+/**
+ * The optional `listPendingOutbox`: an operator's read of the undelivered messages (leased or
+ * not, backed off or not) with their attempts and last error, filtered and paged by sequence,
+ * changing nothing. A journal without the member opts this suite out.
+ */
+export const journalOutboxInspectionSuite: ContractSuite<JournalV1, JournalContractOptions> = (context) => {
+  const { test } = context;
+
+  /** The journal's `listPendingOutbox`, which this suite requires. */
+  const listOf = (journal: JournalV1): NonNullable<JournalV1['listPendingOutbox']> => {
+    expect(journal.listPendingOutbox, "this journal has no listPendingOutbox: opt the 'outboxInspection' suite out").toBeTypeOf('function');
+    return (query) => (journal.listPendingOutbox as NonNullable<JournalV1['listPendingOutbox']>)(query);
+  };
+
+  test('lists undelivered messages lowest sequence first, leased, backed off or available, with attempts and last error; never delivered ones', () =>
+    withJournal(context, async (journal) => {
+      const list = listOf(journal);
+      expect(await list({ limit: 10 })).toEqual([]);
+      const [m1, m2, m3, m4] = await enqueue(journal, message('m1'), message('m2', { topic: 'events.token-recollection' }), message('m3'), message('m4'));
+      const claimed = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      expect(sequencesOf(claimed)).toEqual([m1, m2, m3, m4]);
+      // m1 delivered; m2 released with an error and backed off far into the future; m3 leased; m4 released without error.
+      await journal.acknowledgeOutbox({ sequences: [m1!], owner: 'worker-a' });
+      const backedOffUntil = (claimed[1] as OutboxMessage).enqueuedAt + 10 * longLeaseMs;
+      await journal.releaseOutbox({ sequence: m2!, owner: 'worker-a', availableAt: backedOffUntil, error: 'PLATFORM_REJECTED' });
+      await journal.releaseOutbox({ sequence: m4!, owner: 'worker-a', availableAt: (claimed[3] as OutboxMessage).enqueuedAt });
+      const [m5] = await enqueue(journal, message('m5'));
+
+      const listed = await list({ limit: 10 });
+      expect(sequencesOf(listed)).toEqual([m2, m3, m4, m5]);
+      expect(listed[0]).toMatchObject({
+        topic: 'events.token-recollection',
+        orderingKey: 'order-m2',
+        deduplicationId: 'dedup-m2',
+        payload: JSON.stringify({ name: 'm2' }),
+        sequence: m2,
+        attempts: 1,
+        availableAt: backedOffUntil,
+        lease: undefined,
+        lastError: 'PLATFORM_REJECTED',
+      });
+      expect(leaseOf(listed[1]).owner).toBe('worker-a');
+      expect(listed[1]).toMatchObject({ sequence: m3, attempts: 1, lastError: undefined });
+      expect(listed[2]).toMatchObject({ sequence: m4, attempts: 1, lease: undefined });
+      expect(listed[3]).toMatchObject({ sequence: m5, attempts: 0, lease: undefined, lastError: undefined });
+    }));
+
+  test('filters by minimum attempts and topics, and pages by sequence', () =>
+    withJournal(context, async (journal) => {
+      const list = listOf(journal);
+      const [m1, m2, m3] = await enqueue(journal, message('m1'), message('m2', { topic: 'events.token-recollection' }), message('m3'));
+      // Claims of 2 take m1 and m2 (oldest first) twice: m1 fails both times, m2 fails once and is
+      // still held after its second claim; m3 is never claimed.
+      for (let attempt = 1; attempt <= 2; attempt += 1) {
+        const claimed = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 2 });
+        for (const failed of claimed) {
+          if (attempt === 2 && failed.sequence === m2) continue;
+          await journal.releaseOutbox({ sequence: failed.sequence, owner: 'worker-a', availableAt: failed.enqueuedAt, error: `FAILED_${attempt}` });
+        }
+      }
+      const listed = await list({ limit: 10 });
+      const attemptsBySequence = new Map(listed.map((entry) => [entry.sequence, entry.attempts]));
+      expect(attemptsBySequence.get(m1!)).toBe(2);
+      expect(attemptsBySequence.get(m3!)).toBe(0);
+      expect(attemptsBySequence.get(m2!)).toBe(2);
+      const failing = await list({ limit: 10, minimumAttempts: 2 });
+      expect(sequencesOf(failing)).toEqual([m1, m2]);
+      expect(failing[0]).toMatchObject({ lease: undefined, lastError: 'FAILED_2' });
+      expect(leaseOf(failing[1]).owner).toBe('worker-a');
+      expect(sequencesOf(await list({ limit: 10, minimumAttempts: 3 }))).toEqual([]);
+      expect(sequencesOf(await list({ limit: 10, minimumAttempts: 0 }))).toEqual([m1, m2, m3]);
+      expect(sequencesOf(await list({ limit: 10, topics: ['events.token-recollection'] }))).toEqual([m2]);
+      expect(sequencesOf(await list({ limit: 10, topics: ['platform.order-update', 'events.token-recollection'] }))).toEqual([m1, m2, m3]);
+      expect(sequencesOf(await list({ limit: 10, topics: ['unknown'] }))).toEqual([]);
+      // An empty list of topics names none, as for pendingOutboxCount.
+      expect(sequencesOf(await list({ limit: 10, topics: [] }))).toEqual([]);
+      // Pages: limit, then after the last sequence of the page.
+      const firstPage = await list({ limit: 2 });
+      expect(sequencesOf(firstPage)).toEqual([m1, m2]);
+      expect(sequencesOf(await list({ limit: 2, afterSequence: (firstPage.at(-1) as OutboxMessage).sequence }))).toEqual([m3]);
+      expect(sequencesOf(await list({ limit: 2, afterSequence: m3! }))).toEqual([]);
+    }));
+
+  test('reads only: listing claims, leases and changes nothing', () =>
+    withJournal(context, async (journal) => {
+      const list = listOf(journal);
+      const [m1] = await enqueue(journal, message('m1'));
+      const before = await list({ limit: 10 });
+      await list({ limit: 10, minimumAttempts: 0 });
+      expect(await list({ limit: 10 })).toEqual(before);
+      const [claimed] = await journal.claimOutbox({ owner: 'worker-a', leaseMs: longLeaseMs, limit: 10 });
+      expect(claimed).toMatchObject({ sequence: m1, attempts: 1 });
+      expect(await list({ limit: 10 })).toMatchObject([{ sequence: m1, attempts: 1 }]);
+      await journal.acknowledgeOutbox({ sequences: [m1!], owner: 'worker-a' });
+      expect(await list({ limit: 10 })).toEqual([]);
+      expect(await journal.pendingOutboxCount()).toBe(0);
+    }));
+
+  test('refuses a limit outside 1-1,000 and a negative or fractional minimumAttempts or afterSequence', () =>
+    withJournal(context, async (journal) => {
+      const list = listOf(journal);
+      await enqueue(journal, message('m1'));
+      for (const limit of [0, 1_001, 1.5, Number.NaN]) {
+        expect(await captureError(() => list({ limit }))).toBeInstanceOf(TypeError);
+      }
+      for (const minimumAttempts of [-1, 0.5, Number.NaN]) {
+        expect(await captureError(() => list({ limit: 10, minimumAttempts }))).toBeInstanceOf(TypeError);
+      }
+      for (const afterSequence of [-1, 2.5, Number.POSITIVE_INFINITY]) {
+        expect(await captureError(() => list({ limit: 10, afterSequence }))).toBeInstanceOf(TypeError);
+      }
+      expect(await list({ limit: 1_000 })).toHaveLength(1);
+    }));
+};
+
 /** Every journal suite by name, for `journalContract` or to run one on its own. */
 export const journalContractSuites = {
   lifecycle: journalLifecycleSuite,
@@ -1204,6 +1319,7 @@ export const journalContractSuites = {
   claims: journalClaimsSuite,
   outbox: journalOutboxSuite,
   outboxRetention: journalOutboxRetentionSuite,
+  outboxInspection: journalOutboxInspectionSuite,
   durability: journalDurabilitySuite,
 } satisfies Record<string, ContractSuite<JournalV1, JournalContractOptions>>;
 

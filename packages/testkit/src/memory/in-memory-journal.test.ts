@@ -6,6 +6,7 @@ import {
   type JournalWriteResult,
   type OutboxClaimOptions,
   type OutboxMessage,
+  type PendingOutboxQuery,
   PaymigrateError,
   VersionConflictError,
 } from '@paymigrate/core';
@@ -19,6 +20,7 @@ import {
   journalContract,
   type JournalContractOptions,
   journalDurabilitySuite,
+  journalOutboxInspectionSuite,
   journalOutboxSuite,
 } from '../contracts/journal-contract.js';
 import { InMemoryJournal } from './in-memory-journal.js';
@@ -442,6 +444,21 @@ class LeaseIgnoringJournal extends InMemoryJournal {
   }
 }
 
+/** Broken: lists every undelivered message, whatever the attempts and topics asked for. */
+class FilterIgnoringJournal extends InMemoryJournal {
+  override listPendingOutbox(query: PendingOutboxQuery): Promise<readonly OutboxMessage[]> {
+    return super.listPendingOutbox({ limit: query.limit, afterSequence: query.afterSequence });
+  }
+}
+
+/** Broken: takes the messages it lists (a claim instead of a read). */
+class ClaimingListJournal extends InMemoryJournal {
+  override async listPendingOutbox(query: PendingOutboxQuery): Promise<readonly OutboxMessage[]> {
+    await this.claimOutbox({ owner: 'inspector', leaseMs: 60_000, limit: query.limit });
+    return super.listPendingOutbox(query);
+  }
+}
+
 describe('the journal contract catches broken journals', () => {
   const clock = new ManualClock();
   const options: JournalContractOptions = { clock };
@@ -495,6 +512,19 @@ describe('the journal contract catches broken journals', () => {
       'claimOutbox respects its limit, oldest first',
       'pendingOutboxCount counts undelivered messages, leased or not',
       'concurrent outbox claimers never receive the same message',
+    ]);
+  });
+
+  test('a journal whose outbox listing ignores its filters, or claims what it lists, fails the inspection cases', async () => {
+    expect(await failingCases(journalOutboxInspectionSuite, () => new FilterIgnoringJournal({ clock }), options)).toEqual([
+      'filters by minimum attempts and topics, and pages by sequence',
+      // It never sees minimumAttempts, so it cannot refuse a bad one either.
+      'refuses a limit outside 1-1,000 and a negative or fractional minimumAttempts or afterSequence',
+    ]);
+    expect(await failingCases(journalOutboxInspectionSuite, () => new ClaimingListJournal({ clock }), options)).toEqual([
+      'lists undelivered messages lowest sequence first, leased, backed off or available, with attempts and last error; never delivered ones',
+      'filters by minimum attempts and topics, and pages by sequence',
+      'reads only: listing claims, leases and changes nothing',
     ]);
   });
 });

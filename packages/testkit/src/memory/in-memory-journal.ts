@@ -9,6 +9,7 @@ import {
   type JournalWriteResult,
   type OutboxClaimOptions,
   type OutboxMessage,
+  type PendingOutboxQuery,
   PaymigrateError,
   systemClock,
   VersionConflictError,
@@ -26,6 +27,9 @@ export interface InMemoryJournalOptions {
 
 /** The largest `limit` that `list`, `claim` and `claimOutbox` accept. */
 const maximumJournalPageSize = 10_000;
+
+/** The largest `limit` that `listPendingOutbox` accepts (an operator's page). */
+const maximumPendingOutboxPageSize = 1_000;
 
 /** Lifecycle of a journal instance. */
 type JournalState = 'created' | 'open' | 'closed';
@@ -351,6 +355,33 @@ export class InMemoryJournal implements JournalV1 {
       if (this.#deduplicationIds.get(delivered.deduplicationId) === sequence) this.#deduplicationIds.delete(delivered.deduplicationId);
     }
     return Object.freeze({ deleted: pruned.length });
+  }
+
+  /**
+   * Reads undelivered messages (leased or not, available or backing off) with at least
+   * `minimumAttempts` attempts, of some topics, after `afterSequence`, lowest sequence first, at
+   * most `limit`; changes nothing.
+   * @throws TypeError when `limit` is not an integer from 1 to 1,000, or `minimumAttempts` or `afterSequence` not an integer >= 0.
+   */
+  async listPendingOutbox(query: PendingOutboxQuery): Promise<readonly OutboxMessage[]> {
+    this.#assertOpen('listPendingOutbox');
+    if (!(Number.isInteger(query.limit) && query.limit >= 1 && query.limit <= maximumPendingOutboxPageSize)) {
+      throw new TypeError(`Journal listPendingOutbox: 'limit' must be an integer from 1 to ${maximumPendingOutboxPageSize}, got ${query.limit}.`);
+    }
+    const minimumAttempts = query.minimumAttempts ?? 0;
+    const afterSequence = query.afterSequence ?? 0;
+    for (const [name, value] of [['minimumAttempts', minimumAttempts], ['afterSequence', afterSequence]] as const) {
+      if (!(Number.isSafeInteger(value) && value >= 0)) throw new TypeError(`Journal listPendingOutbox: '${name}' must be an integer >= 0, got ${value}.`);
+    }
+    const topics = query.topics === undefined ? undefined : new Set(query.topics);
+    const listed: OutboxMessage[] = [];
+    // The map holds undelivered messages in enqueue (sequence) order.
+    for (const message of this.#outbox.values()) {
+      if (message.sequence <= afterSequence || message.attempts < minimumAttempts || (topics !== undefined && !topics.has(message.topic))) continue;
+      listed.push(message);
+      if (listed.length === query.limit) break;
+    }
+    return Object.freeze(listed);
   }
 
   /** Counts undelivered messages (leased or not, available or backing off), optionally of some topics. */

@@ -92,6 +92,18 @@ export interface OutboxMessage extends OutboxMessageInput {
   readonly lastError: string | undefined;
 }
 
+/** Which undelivered outbox messages `listPendingOutbox` lists. */
+export interface PendingOutboxQuery {
+  /** Only messages with at least this many delivery attempts (claims so far), an integer >= 0. @default 0 */
+  readonly minimumAttempts?: number | undefined;
+  /** Only messages of these topics (an empty list names none). @default every topic */
+  readonly topics?: readonly string[] | undefined;
+  /** Only messages after this sequence (the last one of the previous page), an integer >= 0. @default 0 */
+  readonly afterSequence?: number | undefined;
+  /** At most this many messages, an integer from 1 to 1,000. */
+  readonly limit: number;
+}
+
 /**
  * When `write` resolves relative to the batch reaching stable storage.
  * - `'durable'`: the batch survives a power loss once `write` resolves.
@@ -256,6 +268,19 @@ export interface JournalV1 {
 
   /** Counts undelivered outbox messages, optionally of some topics. */
   pendingOutboxCount(options?: { readonly topics?: readonly string[] | undefined }): Promise<number>;
+
+  /**
+   * Optional (a journal without it offers only `pendingOutboxCount`): reads undelivered outbox
+   * messages, leased or not and whether or not their back-off has passed, with at least
+   * `minimumAttempts` delivery attempts, of the given topics (all when absent), with a sequence
+   * above `afterSequence`, lowest sequence first, at most `limit`. Each comes as `claimOutbox` would
+   * return it, with its attempts, back-off (`availableAt`), lease and last error. Reads only: no
+   * message is claimed, leased or changed. What an operator needs to find the messages that keep
+   * failing (a platform refusing an update, a handler rejecting a payload) and the ordering keys
+   * they hold up. Refuses (TypeError) a limit outside 1-1,000 and a negative or fractional
+   * `minimumAttempts` or `afterSequence`.
+   */
+  listPendingOutbox?(query: PendingOutboxQuery): Promise<readonly OutboxMessage[]>;
 
   /**
    * Optional (a journal without it keeps every delivered message): deletes up to `limit` outbox
