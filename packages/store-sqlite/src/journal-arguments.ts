@@ -1,4 +1,4 @@
-import type { ExpectedVersion, JournalDelete, JournalPut, OutboxMessageInput } from '@paymigrate/core';
+import type { ExpectedVersion, JournalDelete, JournalPut, OutboxMessageInput, PendingOutboxQuery } from '@paymigrate/core';
 
 /** The largest `limit` that `list`, `claim` and `claimOutbox` accept (the same as the in-memory journal). */
 export const maximumJournalPageSize = 10_000;
@@ -34,6 +34,32 @@ export function assertAvailableAt(availableAt: number): void {
 export function assertDeliveredBefore(deliveredBefore: number): void {
   if (Number.isFinite(deliveredBefore)) return;
   throw new TypeError(`Journal pruneDeliveredOutbox: 'deliveredBefore' must be finite epoch milliseconds, got ${deliveredBefore}.`);
+}
+
+/** The largest `limit` that `listPendingOutbox` accepts: an operator's page (the same as the in-memory journal). */
+export const maximumPendingOutboxPageSize = 1_000;
+
+/**
+ * Checks a `listPendingOutbox` query: a limit from 1 to 1,000, and a `minimumAttempts` and an
+ * `afterSequence` that are absent or integers >= 0. Topics are not checked: any list is a filter.
+ * @throws TypeError naming the operation and the rejected argument.
+ */
+export function assertPendingOutboxQuery(query: PendingOutboxQuery): void {
+  const { limit } = query;
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= maximumPendingOutboxPageSize)) {
+    throw new TypeError(`Journal listPendingOutbox: 'limit' must be an integer from 1 to ${maximumPendingOutboxPageSize}, got ${limit}.`);
+  }
+  assertOptionalCount('listPendingOutbox', 'minimumAttempts', query.minimumAttempts);
+  assertOptionalCount('listPendingOutbox', 'afterSequence', query.afterSequence);
+}
+
+/**
+ * Checks an optional count or sequence: absent, or a safe integer >= 0 (NaN and infinities refused).
+ * @throws TypeError naming the operation, the argument and the rejected value.
+ */
+function assertOptionalCount(operation: string, name: string, value: number | undefined): void {
+  if (value === undefined || (Number.isSafeInteger(value) && value >= 0)) return;
+  throw new TypeError(`Journal ${operation}: '${name}' must be an integer >= 0, got ${value}.`);
 }
 
 /** `String.prototype.isWellFormed` (ES2024, in every Node.js the package supports), typed here: the project's `lib` is ES2023. */

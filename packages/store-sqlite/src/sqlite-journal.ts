@@ -11,10 +11,11 @@ import {
   type JournalWriteResult,
   type OutboxClaimOptions,
   type OutboxMessage,
+  type PendingOutboxQuery,
   VersionConflictError,
 } from '@paymigrate/core';
 import Database from 'better-sqlite3';
-import { assertAvailableAt, assertBatchShape, assertDeliveredBefore, assertLeaseMilliseconds, assertLimit } from './journal-arguments.js';
+import { assertAvailableAt, assertBatchShape, assertDeliveredBefore, assertLeaseMilliseconds, assertLimit, assertPendingOutboxQuery } from './journal-arguments.js';
 import { CommitFootprints } from './sqlite-commit-footprints.js';
 import { journalClosedError, journalOpenError, journalReadonlyError, journalSchemaError, translateSqliteError } from './sqlite-journal-errors.js';
 import {
@@ -25,7 +26,7 @@ import {
 } from './sqlite-journal-options.js';
 import { applySqliteMigrations, readSchemaVersion, sqliteMigrations } from './sqlite-migrations.js';
 import { readRecords } from './sqlite-record-reads.js';
-import { recordFromRow } from './sqlite-rows.js';
+import { messageFromRow, recordFromRow } from './sqlite-rows.js';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements.js';
 import { createSqliteTransactions, type GroupedBatch, type SqliteTransactions } from './sqlite-transactions.js';
 import { setBulkCacheSpill } from './sqlite-bulk-cache-spill.js';
@@ -683,6 +684,29 @@ export class SqliteJournal implements JournalV1 {
       Number(topics === undefined ? statements.countPendingMessages.get() : statements.countPendingMessagesOfTopics.get(JSON.stringify(topics))),
     );
     return this.#durableRead(connection, count);
+  }
+
+  /**
+   * Reads undelivered messages (leased or not, available or backing off) with at least
+   * `minimumAttempts` attempts (default 0), of some topics (all when absent, none for an empty
+   * list), after `afterSequence` (default 0), lowest sequence first, at most `limit`; each as
+   * `claimOutbox` returns it. One statement on the partial index of undelivered messages, in
+   * sequence order (no sort); takes no lock and changes nothing, so a read-only journal lists too.
+   * @throws TypeError when `limit` is not an integer from 1 to 1,000, or `minimumAttempts` or
+   *   `afterSequence` is not an integer >= 0.
+   */
+  async listPendingOutbox(query: PendingOutboxQuery): Promise<readonly OutboxMessage[]> {
+    const connection = this.#connect('listPendingOutbox');
+    assertPendingOutboxQuery(query);
+    const { statements } = connection;
+    const { topics } = query;
+    const parameters = { afterSequence: query.afterSequence ?? 0, minimumAttempts: query.minimumAttempts ?? 0, limit: query.limit };
+    const rows = this.#guard('listPendingOutbox', () => {
+      if (topics === undefined) return statements.listPendingMessages.all(parameters);
+      // No topic matches nothing: no need to walk every undelivered message to find that out.
+      return topics.length === 0 ? [] : statements.listPendingMessagesOfTopics.all({ ...parameters, topics: JSON.stringify(topics) });
+    });
+    return this.#durableRead(connection, Object.freeze(rows.map(messageFromRow)));
   }
 
   /** The open connection, or `JOURNAL_CLOSED`. */

@@ -61,6 +61,33 @@ function claimableMessages(topicFilter: string): string {
 /** `topics` arrive as one JSON array parameter, expanded by `json_each`, so one statement fits any list. */
 const topicFilter = 'AND candidate.topic IN (SELECT value FROM json_each(@topics))';
 
+/**
+ * The undelivered messages `listPendingOutbox` reads, leased or not, backed off or not, with at
+ * least `@minimumAttempts` attempts, after `@afterSequence`, lowest sequence first. `INDEXED BY
+ * outbox_pending` walks the undelivered messages in sequence order from `@afterSequence`, which is
+ * the `ORDER BY`: no sort, and a page stops after `@limit` matches. Left to itself, SQLite takes
+ * `outbox_pending_by_topic` for a topic filter and sorts every undelivered message of those topics
+ * (a temporary B-tree) to return a page. `INDEXED BY` also makes preparing fail, rather than the
+ * plan degrade in silence, should a migration drop the index.
+ */
+function pendingMessages(topicFilter: string): string {
+  return `
+    SELECT ${outboxColumns} FROM outbox AS candidate INDEXED BY outbox_pending
+    WHERE candidate.delivered_at IS NULL
+      AND candidate.sequence > @afterSequence
+      AND candidate.attempts >= @minimumAttempts
+      ${topicFilter}
+    ORDER BY candidate.sequence
+    LIMIT @limit`;
+}
+
+/** The named parameters of `listPendingMessages`. */
+export interface PendingMessagesParameters {
+  afterSequence: number;
+  minimumAttempts: number;
+  limit: number;
+}
+
 /** Every prepared statement of one connection; `@name` parameters bind from objects. */
 export interface SqliteStatements {
   readonly selectRecord: Database.Statement<[string, string], RecordRow>;
@@ -101,6 +128,10 @@ export interface SqliteStatements {
   readonly deleteDeliveredMessages: Database.Statement<[number, number]>;
   readonly countPendingMessages: Database.Statement<[], number>;
   readonly countPendingMessagesOfTopics: Database.Statement<[string], number>;
+  /** Undelivered messages for `listPendingOutbox`, lowest sequence first (see `pendingMessages`). */
+  readonly listPendingMessages: Database.Statement<PendingMessagesParameters, OutboxRow>;
+  /** The same, of the topics given as one JSON array. */
+  readonly listPendingMessagesOfTopics: Database.Statement<PendingMessagesParameters & { topics: string }, OutboxRow>;
   /** `PRAGMA data_version`: changes when another connection (another process) commits. */
   readonly dataVersion: Database.Statement<[], number>;
 }
@@ -224,6 +255,8 @@ export function prepareSqliteStatements(database: Database.Database): SqliteStat
     countPendingMessagesOfTopics: database
       .prepare<[string], number>('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND topic IN (SELECT value FROM json_each(?))')
       .pluck(),
+    listPendingMessages: database.prepare<PendingMessagesParameters, OutboxRow>(pendingMessages('')).raw(),
+    listPendingMessagesOfTopics: database.prepare<PendingMessagesParameters & { topics: string }, OutboxRow>(pendingMessages(topicFilter)).raw(),
     dataVersion: database.prepare<[], number>('PRAGMA data_version').pluck(),
   };
 }
