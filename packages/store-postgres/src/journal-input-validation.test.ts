@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { assertLimit, assertStorableText, assertValidBatch, toAvailableAt } from './journal-input-validation.js';
+import { assertLimit, assertStorableText, assertValidBatch, toAvailableAt, toPendingOutboxQuery } from './journal-input-validation.js';
 
 describe('journal input validation', () => {
   test('storable text: anything but NUL and lone surrogates', () => {
@@ -11,6 +11,21 @@ describe('journal input validation', () => {
     expect(() => assertLimit('list', 1)).not.toThrow();
     expect(() => assertLimit('list', 10_000)).not.toThrow();
     expect(() => assertLimit('list', 10_001)).toThrow("Journal list: 'limit' must be an integer from 1 to 10000, got 10001.");
+  });
+
+  test('a pending-outbox query: limit 1 to 1,000, counts and sequences integers >= 0, defaults filled in', () => {
+    expect(toPendingOutboxQuery({ limit: 1_000 })).toEqual({ topics: undefined, minimumAttempts: 0, afterSequence: 0, limit: 1_000 });
+    expect(toPendingOutboxQuery({ limit: 1, minimumAttempts: 3, afterSequence: Number.MAX_SAFE_INTEGER, topics: [] })).toEqual({
+      topics: [],
+      minimumAttempts: 3,
+      afterSequence: Number.MAX_SAFE_INTEGER,
+      limit: 1,
+    });
+    expect(() => toPendingOutboxQuery({ limit: 1_001 })).toThrow("Journal listPendingOutbox: 'limit' must be an integer from 1 to 1000, got 1001.");
+    expect(() => toPendingOutboxQuery({ limit: 10, minimumAttempts: -1 })).toThrow("Journal listPendingOutbox: 'minimumAttempts' must be an integer >= 0, got -1.");
+    expect(() => toPendingOutboxQuery({ limit: 10, afterSequence: 2.5 })).toThrow("Journal listPendingOutbox: 'afterSequence' must be an integer >= 0, got 2.5.");
+    expect(() => toPendingOutboxQuery({ limit: 10, afterSequence: Number.MAX_SAFE_INTEGER + 1 })).toThrow(TypeError);
+    expect(() => toPendingOutboxQuery({ limit: 10, topics: ['ok', 'bad\u0000'] })).toThrow("Journal listPendingOutbox: 'topics' contains a NUL character");
   });
 
   test('a valid batch passes; outbox-only batches are checked too', () => {

@@ -1,7 +1,22 @@
-import type { ExpectedVersion, JournalWriteBatch } from '@paymigrate/core';
+import type { ExpectedVersion, JournalWriteBatch, PendingOutboxQuery } from '@paymigrate/core';
 
 /** The largest `limit` that `list`, `claim` and `claimOutbox` accept. */
 export const maximumJournalPageSize = 10_000;
+
+/** The largest `limit` that `listPendingOutbox` accepts (an operator's page). */
+export const maximumPendingOutboxPageSize = 1_000;
+
+/** A `PendingOutboxQuery` checked and with its defaults filled in. */
+export interface ResolvedPendingOutboxQuery {
+  /** Only these topics (an empty list names none); `undefined` for every topic. */
+  readonly topics: readonly string[] | undefined;
+  /** Only messages with at least this many attempts, a safe integer >= 0. */
+  readonly minimumAttempts: number;
+  /** Only messages with a higher sequence, a safe integer >= 0. */
+  readonly afterSequence: number;
+  /** At most this many messages, 1 to 1,000. */
+  readonly limit: number;
+}
 
 /**
  * A NUL character (PostgreSQL `text` cannot hold it) or a lone UTF-16 surrogate (it cannot be
@@ -20,10 +35,32 @@ export function assertStorableText(operation: string, field: string, value: stri
   );
 }
 
-/** Rejects a `limit` outside 1..10,000. */
-export function assertLimit(operation: string, limit: number): void {
-  if (Number.isInteger(limit) && limit >= 1 && limit <= maximumJournalPageSize) return;
-  throw new TypeError(`Journal ${operation}: 'limit' must be an integer from 1 to ${maximumJournalPageSize}, got ${limit}.`);
+/** Rejects a `limit` outside 1..`maximum` (10,000 unless given). */
+export function assertLimit(operation: string, limit: number, maximum = maximumJournalPageSize): void {
+  if (Number.isInteger(limit) && limit >= 1 && limit <= maximum) return;
+  throw new TypeError(`Journal ${operation}: 'limit' must be an integer from 1 to ${maximum}, got ${limit}.`);
+}
+
+/** Rejects a count or position that is not a safe integer >= 0. */
+function assertNonNegativeInteger(operation: string, field: string, value: number): void {
+  if (Number.isSafeInteger(value) && value >= 0) return;
+  throw new TypeError(`Journal ${operation}: '${field}' must be an integer >= 0, got ${value}.`);
+}
+
+/**
+ * Checks the query of `listPendingOutbox` and fills in its defaults (`minimumAttempts` and
+ * `afterSequence` 0, every topic).
+ * @throws TypeError when `limit` is not an integer from 1 to 1,000, `minimumAttempts` or
+ * `afterSequence` is not an integer >= 0, or a topic is not storable text.
+ */
+export function toPendingOutboxQuery(query: PendingOutboxQuery): ResolvedPendingOutboxQuery {
+  assertLimit('listPendingOutbox', query.limit, maximumPendingOutboxPageSize);
+  const minimumAttempts = query.minimumAttempts ?? 0;
+  const afterSequence = query.afterSequence ?? 0;
+  assertNonNegativeInteger('listPendingOutbox', 'minimumAttempts', minimumAttempts);
+  assertNonNegativeInteger('listPendingOutbox', 'afterSequence', afterSequence);
+  for (const topic of query.topics ?? []) assertStorableText('listPendingOutbox', 'topics', topic);
+  return { topics: query.topics, minimumAttempts, afterSequence, limit: query.limit };
 }
 
 /** Rejects a lease duration that is not a positive safe integer. */

@@ -64,6 +64,8 @@ describe('PostgresJournal lifecycle', () => {
       () => journal.acknowledgeOutbox({ sequences: [1], owner: 'worker-a' }),
       () => journal.releaseOutbox({ sequence: 1, owner: 'worker-a', availableAt: 0 }),
       () => journal.pendingOutboxCount(),
+      () => journal.listPendingOutbox({ limit: 1 }),
+      () => journal.pruneDeliveredOutbox({ deliveredBefore: 0, limit: 1 }),
     ];
     for (const call of calls) {
       const error = await call().catch((caught: unknown) => caught);

@@ -8,9 +8,18 @@ import {
   type OutboxClaimOptions,
   type OutboxMessage,
   PaymigrateError,
+  type PendingOutboxQuery,
 } from '@paymigrate/core';
 import pg from 'pg';
-import { assertLeaseMilliseconds, assertLimit, assertStorableText, assertValidBatch, toAvailableAt, toDeliveredBefore } from './journal-input-validation.js';
+import {
+  assertLeaseMilliseconds,
+  assertLimit,
+  assertStorableText,
+  assertValidBatch,
+  toAvailableAt,
+  toDeliveredBefore,
+  toPendingOutboxQuery,
+} from './journal-input-validation.js';
 import { describePostgresServer, type PostgresServerDescription, toJournalError } from './postgres-errors.js';
 import { type PostgresJournalOptions, parsePostgresJournalOptions, type ResolvedPostgresJournalOptions } from './postgres-journal-options.js';
 import { migratePostgresSchema, readSchemaVersion } from './postgres-migrations.js';
@@ -255,6 +264,19 @@ export class PostgresJournal implements JournalV1 {
     this.#assertOpen('pendingOutboxCount');
     for (const topic of options.topics ?? []) assertStorableText('pendingOutboxCount', 'topics', topic);
     return this.#run('pendingOutboxCount', (pool) => this.#outbox.pendingCount(pool, options.topics));
+  }
+
+  /**
+   * Reads undelivered messages (leased or not, available or backing off) with at least
+   * `minimumAttempts` attempts (default 0), of some topics (all when absent, none for an empty
+   * list), after `afterSequence` (default 0), lowest sequence first, at most `limit`, each as
+   * `claimOutbox` returns it. One plain SELECT: it takes no row lock and changes nothing.
+   * @throws TypeError when `limit` is not an integer from 1 to 1,000, or `minimumAttempts` or `afterSequence` is not an integer >= 0.
+   */
+  async listPendingOutbox(query: PendingOutboxQuery): Promise<readonly OutboxMessage[]> {
+    this.#assertOpen('listPendingOutbox');
+    const resolved = toPendingOutboxQuery(query);
+    return this.#run('listPendingOutbox', (pool) => this.#outbox.listPending(pool, resolved));
   }
 
   async #connectAndMigrate(): Promise<void> {

@@ -1,10 +1,11 @@
 import type { OutboxClaimOptions, OutboxMessage, OutboxMessageInput } from '@paymigrate/core';
 import { advisoryLockKey } from './advisory-lock-keys.js';
+import type { ResolvedPendingOutboxQuery } from './journal-input-validation.js';
 import type { Queryable } from './postgres-queryable.js';
 import type { JournalTables } from './postgres-tables.js';
 
-/** A claimed `outbox` row as pg returns it (`bigint` columns arrive as decimal strings; the lease is set). */
-interface ClaimedOutboxRow {
+/** An `outbox` row as pg returns it (`bigint` columns arrive as decimal strings; a claimed row has its lease set). */
+interface OutboxRow {
   readonly sequence: string;
   readonly topic: string;
   readonly ordering_key: string;
@@ -13,12 +14,12 @@ interface ClaimedOutboxRow {
   readonly attempts: number;
   readonly enqueued_at: string;
   readonly available_at: string;
-  readonly lease_owner: string;
-  readonly lease_expires_at: string;
+  readonly lease_owner: string | null;
+  readonly lease_expires_at: string | null;
   readonly last_error: string | null;
 }
 
-/** The columns of a `ClaimedOutboxRow`, in a fixed order. */
+/** The columns of an `OutboxRow`, in a fixed order. */
 const outboxColumns =
   'sequence, topic, ordering_key, deduplication_id, payload, attempts, enqueued_at, available_at, lease_owner, lease_expires_at, last_error';
 
@@ -29,8 +30,8 @@ const outboxColumns =
  */
 export const maximumOrderingKeyLocks = 32;
 
-/** Turns a claimed row into the frozen message the port hands out. */
-function toClaimedMessage(row: ClaimedOutboxRow): OutboxMessage {
+/** Turns a row into the frozen message the port hands out; the lease is there while `lease_owner` is set (claim and release set and clear both columns). */
+function toOutboxMessage(row: OutboxRow): OutboxMessage {
   return Object.freeze({
     topic: row.topic,
     orderingKey: row.ordering_key,
@@ -40,7 +41,7 @@ function toClaimedMessage(row: ClaimedOutboxRow): OutboxMessage {
     attempts: row.attempts,
     enqueuedAt: Number(row.enqueued_at),
     availableAt: Number(row.available_at),
-    lease: Object.freeze({ owner: row.lease_owner, expiresAt: Number(row.lease_expires_at) }),
+    lease: row.lease_owner === null ? undefined : Object.freeze({ owner: row.lease_owner, expiresAt: Number(row.lease_expires_at) }),
     lastError: row.last_error ?? undefined,
   });
 }
@@ -135,7 +136,7 @@ export class PostgresOutboxStatements {
    */
   async claim(database: Queryable, options: OutboxClaimOptions, now: number): Promise<readonly OutboxMessage[]> {
     const { outbox } = this.#tables;
-    const result = await database.query<ClaimedOutboxRow>(
+    const result = await database.query<OutboxRow>(
       `WITH candidates AS MATERIALIZED (
          SELECT message.sequence FROM ${outbox} AS message
          WHERE message.delivered_at IS NULL
@@ -159,7 +160,7 @@ export class PostgresOutboxStatements {
        SELECT ${outboxColumns} FROM claimed ORDER BY sequence`,
       [now, options.topics === undefined ? null : [...options.topics], options.limit, options.owner, now + options.leaseMs],
     );
-    return Object.freeze(result.rows.map(toClaimedMessage));
+    return Object.freeze(result.rows.map(toOutboxMessage));
   }
 
   /** Marks delivered the messages `owner` holds; returns those sequences in the order given. */
@@ -211,5 +212,25 @@ export class PostgresOutboxStatements {
       [topics === undefined ? null : [...topics]],
     );
     return Number((result.rows[0] as { total: string }).total);
+  }
+
+  /**
+   * Reads undelivered messages (leased or not, available or backing off) with at least
+   * `minimumAttempts` attempts, of the requested topics, after `afterSequence`, lowest sequence
+   * first, at most `limit`: one plain SELECT (no row locks, nothing changed) that walks the partial
+   * index of pending messages by sequence (`outbox_pending_sequence`) from `afterSequence` on.
+   */
+  async listPending(database: Queryable, query: ResolvedPendingOutboxQuery): Promise<readonly OutboxMessage[]> {
+    const result = await database.query<OutboxRow>(
+      `SELECT ${outboxColumns} FROM ${this.#tables.outbox}
+       WHERE delivered_at IS NULL
+         AND sequence > $1::bigint
+         AND attempts >= $2::bigint
+         AND ($3::text[] IS NULL OR topic = ANY($3::text[]))
+       ORDER BY sequence
+       LIMIT $4`,
+      [query.afterSequence, query.minimumAttempts, query.topics === undefined ? null : [...query.topics], query.limit],
+    );
+    return Object.freeze(result.rows.map(toOutboxMessage));
   }
 }
