@@ -6,6 +6,7 @@ import { defaultConfigFile } from './config/load-config.js';
 import { cutoverCommand } from './commands/cutover.js';
 import { initCommand } from './commands/init.js';
 import { rehearseCommand, type RehearseFlags } from './commands/rehearse.js';
+import { failingOutboxAttempts, outboxCommand } from './commands/outbox.js';
 import { pruneEventsCommand } from './commands/prune-events.js';
 import { recoverCommand } from './commands/recover.js';
 import { routeRollbackCommand, routeSetCommand } from './commands/route.js';
@@ -124,6 +125,16 @@ export function createProgram(io: CommandIo, result: { code: number }): Command 
     .option('--json', 'print JSON', false)
     .action(async (flags: { config: string; json: boolean }) => {
       result.code = await recoverCommand(flags, io);
+    });
+
+  withConfig(program.command('outbox').description('the undelivered outbox messages that keep failing (platform updates, events): attempts, last error, next attempt, what each holds up; never payloads'))
+    .option('--min-attempts <number>', 'only messages with at least this many delivery attempts (0: every undelivered one)', String(failingOutboxAttempts))
+    .option('--topic <topic...>', 'only messages of these topics')
+    .option('--after <sequence>', 'only messages after this sequence (the next page)')
+    .option('--limit <number>', 'at most this many messages (1-1000)', '50')
+    .option('--json', 'print JSON', false)
+    .action(async (flags: { config: string; minAttempts: string; topic?: string[]; after?: string; limit: string; json: boolean }) => {
+      result.code = await outboxCommand(flags, io);
     });
 
   withConfig(program.command('prune-events').description('delete the records of handled webhook events and the delivered outbox messages older than --keep-days (run daily; they grow with every event)'))

@@ -13,6 +13,7 @@ import { createWorldClient, type WorldClient } from '../rehearsal/world/world-cl
 import { worldCredentials } from '../rehearsal/world/world-protocol.js';
 import { type RunningWorld, startWorld } from '../rehearsal/world/world-server.js';
 import { createRuntime } from '../runtime/runtime.js';
+import type { OutboxReport } from './outbox.js';
 import type { PruneEventsReport } from './prune-events.js';
 import type { StatusReport } from './status.js';
 
@@ -260,6 +261,47 @@ describe('operator commands on a temporary SQLite journal', () => {
     const notDays = await paymigrate('prune-events', '--keep-days', 'soon');
     expect(notDays.code).toBe(2);
     expect(notDays.errors).toContain("--keep-days 'soon' is not a whole number of days");
+  });
+
+  it('lists the outbox messages that keep failing, and status counts them', async () => {
+    // Two messages of a topic no relay delivers here: one fails three times, one is never tried.
+    const journal = createSqliteJournal({ filename: join(directory, 'journal.sqlite') });
+    await journal.open();
+    const { outboxSequences } = await journal.write({
+      outbox: [
+        { topic: 'inspection.probe', orderingKey: 'order-refused', deduplicationId: 'inspection-refused', payload: '{"never":"shown"}' },
+        { topic: 'inspection.probe', orderingKey: 'order-waiting', deduplicationId: 'inspection-waiting', payload: '{}' },
+      ],
+    });
+    const [refused, waiting] = outboxSequences as [number, number];
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await journal.claimOutbox({ owner: 'relay', leaseMs: 60_000, limit: 1, topics: ['inspection.probe'] });
+      await journal.releaseOutbox({ sequence: refused, owner: 'relay', availableAt: Date.now() - 1, error: 'PLATFORM_REJECTED' });
+    }
+    await journal.close();
+
+    const listed = await paymigrate('outbox', '--topic', 'inspection.probe', '--json');
+    expect(listed.code).toBe(0);
+    const report = JSON.parse(listed.output) as OutboxReport;
+    expect(report).toMatchObject({ supported: true, minimumAttempts: 3, topics: ['inspection.probe'], undelivered: 2 });
+    expect(report.nextAfter).toBeUndefined();
+    expect(report.messages).toEqual([expect.objectContaining({ sequence: refused, orderingKey: 'order-refused', attempts: 3, lastError: 'PLATFORM_REJECTED' })]);
+    expect(report.messages[0]?.deliveringBy).toBeUndefined();
+    const every = await paymigrate('outbox', '--topic', 'inspection.probe', '--min-attempts', '0', '--limit', '1');
+    expect(every.code).toBe(0);
+    expect(every.output).toContain('Outbox of inspection.probe: 2 undelivered; with at least 0 delivery attempts: 1+');
+    expect(every.output).toContain(`More: paymigrate outbox --after ${refused}`);
+    expect(every.output).not.toContain('never');
+    const next = JSON.parse((await paymigrate('outbox', '--topic', 'inspection.probe', '--min-attempts', '0', '--after', String(refused), '--json')).output) as OutboxReport;
+    expect(next.messages.map((entry) => entry.sequence)).toEqual([waiting]);
+
+    const status = JSON.parse((await paymigrate('status', '--json')).output) as StatusReport;
+    expect(status.outboxFailing).toBeGreaterThanOrEqual(1);
+    expect((await paymigrate('status')).output).toMatch(/outbox\s+\d+ undelivered, \d+ failing \(3\+ attempts: paymigrate outbox\)/);
+
+    expect((await paymigrate('outbox', '--limit', '0')).errors).toContain("--limit '0' is not a whole number from 1 to 1000");
+    expect((await paymigrate('outbox', '--min-attempts', 'many')).code).toBe(2);
+    expect((await paymigrate('outbox', '--after', '-1')).errors).toContain('pass the last sequence of the previous page');
   });
 
   it('answers usage errors with exit code 2 and help with 0', async () => {

@@ -4,6 +4,7 @@ import { formatCounts, formatTable } from '../output/format.js';
 import { journaledGuardrailVerdicts } from '../runtime/routing.js';
 import type { PaymigrateRuntime } from '../runtime/runtime.js';
 import { withRuntime } from './open-runtime.js';
+import { countFailingOutbox, failingOutboxAttempts } from './outbox.js';
 
 /** What `paymigrate status` reports. */
 export interface StatusReport {
@@ -35,6 +36,11 @@ export interface StatusReport {
   readonly intents: { readonly pending: number; readonly unknown: number; readonly waiting: number; readonly unresolved: number };
   /** Undelivered outbox messages. */
   readonly outboxPending: number;
+  /**
+   * Of them, those failing (`failingOutboxAttempts` delivery attempts or more; `paymigrate outbox`
+   * lists them), counted up to 1,000; `undefined` when the journal cannot list its outbox.
+   */
+  readonly outboxFailing: number | undefined;
   /** Routing: the engine, the kill switch, and the guardrail's last rollback. */
   readonly routing: {
     readonly engine: string;
@@ -61,6 +67,7 @@ export async function collectStatus(runtime: PaymigrateRuntime): Promise<StatusR
     inFlightByState[provider] = byState;
   }
   const outboxPending = await journal.pendingOutboxCount();
+  const outboxFailing = await countFailingOutbox(journal);
   const control = await runtime.routing.killSwitch.read();
   const verdict = (await journaledGuardrailVerdicts(journal, config.migration.id)).at(-1);
   const base = {
@@ -68,6 +75,7 @@ export async function collectStatus(runtime: PaymigrateRuntime): Promise<StatusR
     inFlightByState,
     intents: { pending: pending ?? 0, unknown: unknown ?? 0, waiting: waiting ?? 0, unresolved: unresolved ?? 0 },
     outboxPending,
+    outboxFailing,
     routing: {
       engine: runtime.routing.engine,
       killSwitch: {
@@ -131,7 +139,7 @@ export function renderStatus(report: StatusReport): string {
       ['  in flight', Object.entries(report.inFlight).map(([provider, count]) => `${provider} ${count}${statesOf(report.inFlightByState[provider])}`).join(', ')],
       ['  drain', `${report.drain.provider}: ${report.drain.inFlight ?? '?'} in flight${report.drain.complete ? ' (complete)' : ''}`],
       ['  open intents', `pending ${report.intents.pending}, unknown ${report.intents.unknown}, waiting ${report.intents.waiting}, unresolved ${report.intents.unresolved}`],
-      ['  outbox', `${report.outboxPending} undelivered`],
+      ['  outbox', `${report.outboxPending} undelivered${failingOf(report.outboxFailing)}`],
     ]),
   ];
   if (report.next !== undefined) {
@@ -143,6 +151,12 @@ export function renderStatus(report: StatusReport): string {
     for (const change of migration.lastChanges) lines.push(`  ${change.at} ${change.from ?? '-'} -> ${change.to} (${change.rampPercent} %) by ${change.actor}: ${change.reason}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `, 3 failing (...)`: the failing outbox messages and where to see them, or nothing when there are none (or they cannot be listed). */
+function failingOf(failing: number | undefined): string {
+  if (failing === undefined || failing === 0) return '';
+  return `, ${failing >= 1_000 ? '1000+' : failing} failing (${failingOutboxAttempts}+ attempts: paymigrate outbox)`;
 }
 
 /** ` (authorized 10, requires_action 2)`: the states of a provider's payments in flight, or nothing when there are none. */
