@@ -1,6 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type JournalV1, PaymigrateError, VersionConflictError } from '@paymigrate/core';
+import { PaymigrateError, VersionConflictError } from '@paymigrate/core';
 import { ManualClock } from '@paymigrate/testkit';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -29,8 +29,8 @@ async function openJournal(clock = new ManualClock(0), filename = directory.file
 
 const message = { topic: 't', orderingKey: 'k', deduplicationId: 'd', payload: '{}' };
 
-/** Every operation of the port, each called once with harmless arguments. */
-function everyOperation(journal: JournalV1): [string, () => Promise<unknown>][] {
+/** Every operation of the port (its optional members included: this journal has them), each called once with harmless arguments. */
+function everyOperation(journal: SqliteJournal): [string, () => Promise<unknown>][] {
   return [
     ['schemaVersion', () => journal.schemaVersion()],
     ['get', () => journal.get('payments', 'p1')],
@@ -43,6 +43,8 @@ function everyOperation(journal: JournalV1): [string, () => Promise<unknown>][] 
     ['acknowledgeOutbox', () => journal.acknowledgeOutbox({ sequences: [1], owner: 'a' })],
     ['releaseOutbox', () => journal.releaseOutbox({ sequence: 1, owner: 'a', availableAt: 0 })],
     ['pendingOutboxCount', () => journal.pendingOutboxCount()],
+    ['listPendingOutbox', () => journal.listPendingOutbox({ limit: 1 })],
+    ['pruneDeliveredOutbox', () => journal.pruneDeliveredOutbox({ deliveredBefore: 0, limit: 1 })],
   ];
 }
 
@@ -182,7 +184,7 @@ describe('SqliteJournal read-only', () => {
     expect(await reader.list('payments', { limit: 10 })).toHaveLength(1);
     expect(await reader.count('payments', { index: 'pending' })).toBe(1);
     expect(await reader.pendingOutboxCount()).toBe(1);
-    const writing = everyOperation(reader).filter(([operation]) => ['write', 'claim', 'claimOutbox', 'acknowledgeOutbox', 'releaseOutbox'].includes(operation));
+    const writing = everyOperation(reader).filter(([operation]) => ['write', 'claim', 'claimOutbox', 'acknowledgeOutbox', 'releaseOutbox', 'pruneDeliveredOutbox'].includes(operation));
     for (const [operation, call] of writing) {
       const error = await rejectionOf(call());
       expect(error).toMatchObject({
