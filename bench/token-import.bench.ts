@@ -8,15 +8,14 @@
 // Each import runs in a fresh child process (this file, started with PAYMIGRATE_TOKEN_IMPORT_CHILD)
 // that loads only what an import needs, so its peak RSS is the import's, not the file generator's
 // or the bench runner's.
-import { fork } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { type Benchmark, formatRate, median } from './support/benchmark.js';
+import { inMeasuringChild } from './support/measuring-child.js';
 
 const brands = ['visa', 'mastercard', 'amex', 'discover'] as const;
 const childVariable = 'PAYMIGRATE_TOKEN_IMPORT_CHILD';
@@ -167,20 +166,8 @@ async function runNaiveImport(task: ChildTask): Promise<ChildResult> {
 }
 
 /** Runs one import in a fresh child process and returns what it measured. */
-async function inChild(task: ChildTask): Promise<ChildResult> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, [childVariable]: JSON.stringify(task), TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'json',
-  });
-  return new Promise<ChildResult>((resolve, reject) => {
-    let result: ChildResult | undefined;
-    child.on('message', (message: ChildResult) => {
-      result = message;
-    });
-    child.once('exit', (code) => (result === undefined ? reject(new Error(`the ${task.mode} import child exited with ${code} and no result`)) : resolve(result)));
-  });
+function inChild(task: ChildTask): Promise<ChildResult> {
+  return inMeasuringChild<ChildTask, ChildResult>(import.meta.url, childVariable, task, `${task.mode} import`);
 }
 
 const benchmark: Benchmark = async (context) => {

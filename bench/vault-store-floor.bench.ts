@@ -11,15 +11,14 @@
 //   insertion order, to show the cost is SQLite's B-tree and not the journal's code;
 // - the bulk-load alternative: rows appended to a staging table without indexes, then moved into
 //   the records table in one sorted INSERT ... SELECT ... ORDER BY key.
-import { fork } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as StoreSqlite from '@paymigrate/store-sqlite';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Benchmark, formatRate } from './support/benchmark.js';
+import { inMeasuringChild } from './support/measuring-child.js';
 
 const childVariable = 'PAYMIGRATE_VAULT_STORE_FLOOR_CHILD';
 /** Records per committed batch, as the token-import benchmark commits them. */
@@ -143,20 +142,8 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
 }
 
 /** Runs one variant in a fresh child process. */
-async function inChild(task: ChildTask): Promise<ChildResult> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, [childVariable]: JSON.stringify(task), TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'json',
-  });
-  return new Promise<ChildResult>((resolve, reject) => {
-    let result: ChildResult | undefined;
-    child.on('message', (message: ChildResult) => {
-      result = message;
-    });
-    child.once('exit', (code) => (result === undefined ? reject(new Error(`the '${task.variant}' child exited with ${code} and no result`)) : resolve(result)));
-  });
+function inChild(task: ChildTask): Promise<ChildResult> {
+  return inMeasuringChild<ChildTask, ChildResult>(import.meta.url, childVariable, task, `'${task.variant}'`);
 }
 
 const benchmark: Benchmark = async (context) => {
