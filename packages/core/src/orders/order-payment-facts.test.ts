@@ -45,6 +45,28 @@ describe('applyPaymentChange', () => {
     expect(decisions[0]).toMatchObject({ effect: { authorizationGrew: true } });
   });
 
+  it('counts a refund reported as a running total by its excess over the refunds counted, once, whatever the order of arrival', () => {
+    const refundedInAll = (cents: number, reference: string): PaymentChange => ({ kind: 'refunded', total: usd(cents), reference, at: 5 });
+    const inOrder = run(fresh(usd(100)), [captured(100, 'cap_1'), refundedInAll(10, 'event:e1'), refundedInAll(30, 'event:e2'), refundedInAll(30, 'event:e2-again')]);
+    expect(refundedOf(inOrder.payment).equals(usd(30))).toBe(true);
+    expect(inOrder.payment.operations.filter((operation) => operation.kind === 'refund').map((operation) => [operation.reference, operation.amount.toString()])).toEqual([
+      ['event:e1', '0.10 USD'],
+      ['event:e2', '0.20 USD'],
+    ]);
+    expect(inOrder.decisions[2]).toMatchObject({ kind: 'apply', effect: { newRefund: { reference: 'event:e2' } } });
+    expect(inOrder.decisions[3]).toMatchObject({ kind: 'ignore', reason: 'refunds of 0.30 USD are counted; the provider reports 0.30 USD in all' });
+    // The later total first: it counts everything, and the earlier, smaller one adds nothing.
+    const reordered = run(fresh(usd(100)), [captured(100, 'cap_1'), refundedInAll(30, 'event:e2'), refundedInAll(10, 'event:e1')]);
+    expect(refundedOf(reordered.payment).equals(usd(30))).toBe(true);
+    expect(reordered.decisions.map((decision) => decision.kind)).toEqual(['apply', 'apply', 'ignore']);
+    // A refund counted under its own reference is within the total too.
+    const mixed = run(fresh(usd(100)), [captured(100, 'cap_1'), refunded(10, 're_1'), refundedInAll(10, 'event:e1'), refundedInAll(25, 'event:e2')]);
+    expect(refundedOf(mixed.payment).equals(usd(25))).toBe(true);
+    // Before its capture is known it waits; another currency is ignored.
+    expect(applyPaymentChange(fresh(usd(100)), refundedInAll(10, 'event:e1'))).toMatchObject({ kind: 'defer' });
+    expect(applyPaymentChange(fresh(usd(100)), { kind: 'refunded', total: Money.of(10, 'EUR'), reference: 'event:e1', at: 5 })).toMatchObject({ kind: 'ignore' });
+  });
+
   it('ignores a late authorization after the capture (the capture implies it)', () => {
     const { payment, decisions } = run(fresh(), [captured(100, 'cap_1'), authorized(100)]);
     expect(decisions[0]).toMatchObject({ kind: 'apply', effect: { authorizationGrew: true } });

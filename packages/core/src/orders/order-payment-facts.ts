@@ -51,6 +51,11 @@ export interface PaymentChange {
   readonly amount?: Money | undefined;
   /** The operation's reference (captures and refunds). */
   readonly reference?: string | undefined;
+  /**
+   * A refund reported as a running total (`PaymentWebhookEvent.refundedTotal`): everything refunded
+   * on the payment once it happened. Only what exceeds the refunds counted is a new refund.
+   */
+  readonly total?: Money | undefined;
   /** When it happened, epoch milliseconds. */
   readonly at: number;
 }
@@ -175,6 +180,22 @@ function countOperation(payment: OrderPayment, change: PaymentChange, kind: Orde
   return { kind: 'apply', payment: withOperation(payment, operation, change.at), effect: { newRefund: operation } };
 }
 
+/**
+ * A refund reported as the payment's running total: the excess over the refunds counted is one new
+ * refund (under the change's reference); a total within them (a duplicate, a late event with a
+ * smaller total) changes nothing.
+ */
+function countRefundTotal(payment: OrderPayment, change: PaymentChange, total: Money): PaymentChangeDecision {
+  if (total.currency !== payment.authorized.currency) {
+    return { kind: 'ignore', reason: `a refund total of ${total.toString()} does not fit a payment in ${payment.authorized.currency}` };
+  }
+  const counted = refundedOf(payment);
+  if (!total.greaterThan(counted)) {
+    return { kind: 'ignore', reason: `refunds of ${counted.toString()} are counted; the provider reports ${total.toString()} in all` };
+  }
+  return countOperation(payment, { ...change, amount: total.subtract(counted), total: undefined }, 'refund');
+}
+
 function release(payment: OrderPayment, change: PaymentChange, expired: boolean): PaymentChangeDecision {
   if (payment.voided || payment.expired) return { kind: 'ignore', reason: 'the authorization was already released' };
   if (payment.authorized.isZero() && capturedOf(payment).isZero()) {
@@ -216,7 +237,7 @@ export function applyPaymentChange(payment: OrderPayment, change: PaymentChange)
     case 'captured':
       return countOperation(payment, change, 'capture');
     case 'refunded':
-      return countOperation(payment, change, 'refund');
+      return change.total === undefined ? countOperation(payment, change, 'refund') : countRefundTotal(payment, change, change.total);
     case 'capture_failed':
       return failOperation(payment, change, 'capture');
     case 'refund_failed':

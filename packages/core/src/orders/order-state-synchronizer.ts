@@ -102,7 +102,7 @@ function paymentChangeOfProviderEvent(event: PaymentWebhookEvent): PaymentChange
     case 'payment.capture_failed':
       return { ...base, reference: event.operationReference, kind: 'capture_failed' };
     case 'payment.refunded':
-      return event.success ? { ...base, kind: 'refunded' } : { ...base, reference: event.operationReference, kind: 'refund_failed' };
+      return event.success ? { ...base, kind: 'refunded', total: event.refundedTotal } : { ...base, reference: event.operationReference, kind: 'refund_failed' };
     case 'payment.refund_failed':
     case 'payment.refund_reversed':
       return { ...base, reference: event.operationReference, kind: 'refund_failed' };

@@ -83,6 +83,49 @@ describe('decideProviderEvent', () => {
     expect(decideProviderEvent(inFlightOnly, event('payment.captured', { amount: usd(4_000) }))).toMatchObject({ kind: 'ignore' });
   });
 
+  it('refunds reported as a running total: only the excess over what is counted is a refund, once', () => {
+    const captured = payment({ state: 'captured', capturedAmount: usd(10_000), released: true });
+    const total = (minorUnits: number, eventId = `evt_total_${minorUnits}`) => event('payment.refunded', { eventId, refundedTotal: usd(minorUnits) });
+    // A refund made at the provider's dashboard: 10.00 in all.
+    const first = applied(decideProviderEvent(captured, total(1_000)));
+    expect(first.payment.refundedAmount.equals(usd(1_000))).toBe(true);
+    expect(first.payment.appliedOperationReferences).toEqual(['refunded-total:10.00 USD']);
+    expect(first.messages).toEqual([
+      { type: 'payment.refunded', amount: usd(1_000), deduplicationId: expect.stringMatching(/^pay_1\.event\.[0-9a-f]{16}$/), operationReference: 'refunded-total:10.00 USD' },
+    ]);
+    // A second one of 20.00: the provider reports 30.00 in all; 20.00 is new, not 30.00.
+    const second = applied(decideProviderEvent(first.payment, total(3_000)));
+    expect(second.payment.refundedAmount.equals(usd(3_000))).toBe(true);
+    expect(second.messages[0]?.amount.equals(usd(2_000))).toBe(true);
+    // Redelivered, or the first event arriving late: nothing new.
+    expect(decideProviderEvent(second.payment, total(3_000, 'evt_again'))).toMatchObject({ kind: 'ignore', reason: 'refunds of 30.00 USD are counted; the provider reports 30.00 USD in all' });
+    expect(decideProviderEvent(second.payment, total(1_000))).toMatchObject({ kind: 'ignore' });
+    // Reordered: the 30.00 event first counts 30.00; the 10.00 one then adds nothing.
+    const reordered = applied(decideProviderEvent(captured, total(3_000)));
+    expect(decideProviderEvent(reordered.payment, total(1_000))).toMatchObject({ kind: 'ignore' });
+    expect(decideProviderEvent(captured, event('payment.refunded', { refundedTotal: Money.of(1, 'EUR') }))).toMatchObject({ kind: 'ignore', reason: 'the event is in EUR, the payment in USD' });
+    // More than is captured: its capture has not been counted yet.
+    expect(decideProviderEvent(payment(), total(1_000))).toMatchObject({ kind: 'defer' });
+  });
+
+  it('a running total confirms the refund of ours awaiting it by its excess, and counts nothing it cannot tell apart from ours', () => {
+    const ours = pending({ intentId: 'pay_1.refund.1', operation: 'refund', operationReference: 're_ours', amount: usd(2_000) });
+    const waiting = payment({ state: 'partially_refunded', capturedAmount: usd(10_000), refundedAmount: usd(1_000), released: true, pendingOperations: [ours] });
+    const confirmed = applied(decideProviderEvent(waiting, event('payment.refunded', { refundedTotal: usd(3_000) })));
+    expect(confirmed.payment.refundedAmount.equals(usd(3_000))).toBe(true);
+    expect(confirmed.payment.pendingOperations).toEqual([]);
+    expect(confirmed.payment.appliedOperationReferences).toEqual(['re_ours']);
+    expect(confirmed.messages[0]).toMatchObject({ deduplicationId: 'pay_1.refund.1', operationReference: 're_ours' });
+    // 25.00 beyond the 10.00 counted: our 20.00 and 5.00 from elsewhere, or not yet ours: left alone.
+    expect(decideProviderEvent(waiting, event('payment.refunded', { refundedTotal: usd(3_500) }))).toMatchObject({
+      kind: 'ignore',
+      reason: 'refunds of ours are still open: the 25.00 USD beyond those counted is not told apart from them',
+    });
+    // Still being sent (no answer yet): never taken for a confirmation.
+    const sending = payment({ ...waiting, pendingOperations: [{ ...ours, status: 'in_flight' }] });
+    expect(decideProviderEvent(sending, event('payment.refunded', { refundedTotal: usd(3_000) }))).toMatchObject({ kind: 'ignore' });
+  });
+
   it('refunds: confirmed, refuted, and deferred while they would exceed what is captured', () => {
     const captured = payment({ state: 'captured', capturedAmount: usd(10_000), released: true, pendingOperations: [pending({ intentId: 'pay_1.refund.1', operation: 'refund', operationReference: 'ref_1', amount: usd(500) })] });
     const confirmed = applied(decideProviderEvent(captured, event('payment.refunded', { operationReference: 'ref_1' })));

@@ -100,6 +100,33 @@ function confirm(payment: PaymentRecord, event: PaymentWebhookEvent, operation: 
   }
 }
 
+/**
+ * A refund reported as the payment's running total of refunds (`refundedTotal`: Stripe's
+ * `charge.refunded`). Only what exceeds the refunds already counted is new: a duplicate, a late
+ * event with a smaller total and a refund this manager made and counted are all within what is
+ * counted. The excess is the refund awaiting confirmation here of exactly that amount when there
+ * is one; while other refunds of ours are still open it is not counted at all (part of the excess
+ * may be theirs, and each is counted by its own answer); otherwise it is a refund made elsewhere
+ * (the provider's dashboard), counted once under the total it brought the payment to.
+ */
+function confirmRefundTotal(payment: PaymentRecord, event: PaymentWebhookEvent, total: Money): ProviderEventDecision {
+  if (total.currency !== payment.amount.currency) {
+    return { kind: 'ignore', reason: `the event is in ${total.currency}, the payment in ${payment.amount.currency}` };
+  }
+  if (!total.greaterThan(payment.refundedAmount)) {
+    return { kind: 'ignore', reason: `refunds of ${payment.refundedAmount.toString()} are counted; the provider reports ${total.toString()} in all` };
+  }
+  const excess = total.subtract(payment.refundedAmount);
+  const perRefund: PaymentWebhookEvent = { ...event, amount: excess, refundedTotal: undefined };
+  if (payment.pendingOperations.some((pending) => pending.operation === 'refund')) {
+    if (matchPending(payment, perRefund, 'refund') === undefined) {
+      return { kind: 'ignore', reason: `refunds of ours are still open: the ${excess.toString()} beyond those counted is not told apart from them` };
+    }
+    return confirm(payment, perRefund, 'refund');
+  }
+  return confirm(payment, { ...perRefund, operationReference: `refunded-total:${total.toString()}` }, 'refund');
+}
+
 function refute(payment: PaymentRecord, event: PaymentWebhookEvent, operation: PendingOperation['operation']): ProviderEventDecision {
   const reference = event.operationReference;
   if (reference !== undefined && payment.appliedOperationReferences.includes(reference)) {
@@ -156,7 +183,8 @@ export function decideProviderEvent(payment: PaymentRecord, event: PaymentWebhoo
     case 'payment.capture_failed':
       return refute(payment, event, 'capture');
     case 'payment.refunded':
-      return event.success ? confirm(payment, event, 'refund') : refute(payment, event, 'refund');
+      if (!event.success) return refute(payment, event, 'refund');
+      return event.refundedTotal === undefined ? confirm(payment, event, 'refund') : confirmRefundTotal(payment, event, event.refundedTotal);
     case 'payment.refund_failed':
       return refute(payment, event, 'refund');
     case 'payment.voided':

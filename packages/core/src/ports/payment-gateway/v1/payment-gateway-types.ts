@@ -200,8 +200,20 @@ export interface PaymentWebhookEvent {
   readonly operationReference?: string | undefined;
   /** Our merchant reference, when the provider echoes it. */
   readonly merchantReference?: string | undefined;
-  /** Amount of the event, when it has one. */
+  /**
+   * The amount of the one operation the event is about (the capture, the refund), never a running
+   * total; absent when the event names no single operation's amount (see `refundedTotal`).
+   */
   readonly amount?: Money | undefined;
+  /**
+   * For a `payment.refunded` event of a provider that reports refunds as a running total (Stripe's
+   * `charge.refunded`): everything refunded to the customer on the payment once the event happened,
+   * every refund counted, whoever made it. Such an event names no single refund (`amount` and
+   * `operationReference` are absent): a consumer counts only what exceeds the refunds it has
+   * counted already, so a duplicate, a late event with a smaller total, or a refund the consumer
+   * made and counted itself is never counted twice.
+   */
+  readonly refundedTotal?: Money | undefined;
   /** When the provider says it happened, epoch milliseconds. Use to order events per payment. */
   readonly occurredAt: number;
 }
