@@ -62,7 +62,9 @@ describe('webhooks from real payment flows are verified and normalized', () => {
     const refund = await subject.refund({ idempotencyKey: newKey(), providerReference: payment.providerReference, amount: euros(1500), merchantReference: 'refund-1' });
     const refunded = await deliverPending();
     expect(only(refunded, 'charge.refunded')).toMatchObject({ type: 'payment.refunded', success: true, providerReference: payment.providerReference });
-    expect(only(refunded, 'charge.refunded').amount?.toJSON()).toEqual(euros(1500).toJSON());
+    expect(only(refunded, 'charge.refunded').amount).toBeUndefined();
+    // The customer refunds so far, the released 20.00 left out.
+    expect(only(refunded, 'charge.refunded').refundedTotal?.toJSON()).toEqual(euros(1500).toJSON());
     expect(only(refunded, 'refund.created')).toMatchObject({ type: 'other', operationReference: refund.operationReference, merchantReference: 'refund-1' });
 
     fake.failRefund(refund.operationReference);
@@ -77,6 +79,12 @@ describe('webhooks from real payment flows are verified and normalized', () => {
       expect(only(failed, type).amount?.toJSON()).toEqual(euros(1500).toJSON());
     }
     expect((await subject.retrieve({ providerReference: payment.providerReference })).state).toBe('captured');
+
+    // Each later refund reports the running total of the refunds that stand (the failed one left out).
+    await subject.refund({ idempotencyKey: newKey(), providerReference: payment.providerReference, amount: euros(700) });
+    expect(only(await deliverPending(), 'charge.refunded').refundedTotal?.toJSON()).toEqual(euros(700).toJSON());
+    await subject.refund({ idempotencyKey: newKey(), providerReference: payment.providerReference, amount: euros(300) });
+    expect(only(await deliverPending(), 'charge.refunded').refundedTotal?.toJSON()).toEqual(euros(1000).toJSON());
   });
 
   it('a refund update that did not fail is not a failure', async () => {
@@ -179,7 +187,7 @@ describe('normalization of unusual events', () => {
     expect(normalize('invoice.paid', { id: 'in_1', object: 'invoice' }).providerReference).toBeUndefined();
   });
 
-  it('reads expanded references and the latest refund of a charge', () => {
+  it('reads expanded references, and a charge refund as the running total of refunds, never as one refund', () => {
     const event = normalize('charge.refunded', {
       id: 'ch_1',
       object: 'charge',
@@ -189,10 +197,13 @@ describe('normalization of unusual events', () => {
       amount_refunded: 400,
       captured: true,
       currency: 'jpy',
-      refunds: { object: 'list', data: [{ id: 're_7', object: 'refund' }] },
+      // An old API version lists the refunds, newest first: the newest is not what 400 is.
+      refunds: { object: 'list', data: [{ id: 're_7', object: 'refund', amount: 300 }, { id: 're_6', object: 'refund', amount: 100 }] },
     });
-    expect(event).toMatchObject({ type: 'payment.refunded', providerReference: 'pi_9', operationReference: 're_7' });
-    expect(event.amount?.toString()).toBe('400 JPY');
+    expect(event).toMatchObject({ type: 'payment.refunded', providerReference: 'pi_9' });
+    expect(event.operationReference).toBeUndefined();
+    expect(event.amount).toBeUndefined();
+    expect(event.refundedTotal?.toString()).toBe('400 JPY');
   });
 
   it('leaves the amount out when Stripe sent none, or in a currency it cannot read', () => {

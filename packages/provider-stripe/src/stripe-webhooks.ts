@@ -11,7 +11,8 @@ export const stripeSignatureHeader = 'stripe-signature';
  * Stripe event types -> canonical types. Events not listed are `other` (never guessed). Some are
  * refined by their content (see `normalizeStripeEvent`):
  * - `payment_intent.canceled` by Stripe itself after expiry -> `payment.expired`;
- * - `charge.refunded` that only releases an uncaptured authorization -> `other`;
+ * - `charge.refunded` that only releases an uncaptured authorization -> `other`; one that refunds
+ *   the customer reports `refundedTotal` (the charge's customer refunds so far), not an `amount`;
  * - `charge.refund.updated` / `refund.updated` -> `payment.refund_failed` only when the refund failed
  *   or was cancelled, else `other`.
  * `charge.succeeded`, `charge.captured`, `charge.failed`, `refund.created` are `other`: their
@@ -144,6 +145,7 @@ interface NormalizedFields {
   readonly operationReference?: string | undefined;
   readonly merchantReference?: string | undefined;
   readonly amount?: Money | undefined;
+  readonly refundedTotal?: Money | undefined;
 }
 
 function paymentIntentFields(type: PaymentWebhookEventType, providerType: string, intent: JsonRecord): NormalizedFields {
@@ -183,15 +185,15 @@ function fieldsOf(providerType: string, object: JsonRecord): NormalizedFields {
   if (providerType.startsWith('payment_intent.')) return paymentIntentFields(type, providerType, object);
   switch (providerType) {
     case 'charge.refunded': {
+      // The charge's refunds so far, not the refund that raised the event: a running total, which
+      // names no single refund (a refunds list, where an old API version sends one, may already
+      // show a later refund). Counted as a total, a second refund is never taken for the sum of both.
       const refunded = chargeCustomerRefunds(object);
-      const refunds = object['refunds'];
-      const latestRefund = isRecord(refunds) && Array.isArray(refunds['data']) && isRecord(refunds['data'][0]) ? refunds['data'][0] : undefined;
       return {
         type: refunded > 0 ? type : 'other',
         success: true,
         providerReference: stringField(object, 'payment_intent'),
-        operationReference: latestRefund === undefined ? undefined : stringField(latestRefund, 'id'),
-        amount: refunded > 0 ? amountField(object, refunded) : undefined,
+        refundedTotal: refunded > 0 ? amountField(object, refunded) : undefined,
       };
     }
     case 'charge.refund.updated':

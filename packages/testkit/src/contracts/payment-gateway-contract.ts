@@ -671,6 +671,12 @@ const webhooks: ContractSuite<PaymentGatewayV1, PaymentGatewayContractOptions> =
         if (verified.amount !== undefined) {
           expect(verified.amount.toJSON()).toEqual(event.amount.toJSON());
         }
+        // A running total of refunds (the only refund so far here) replaces the amount; never both.
+        if (verified.refundedTotal !== undefined) {
+          expect(verified.type).toBe('payment.refunded');
+          expect(verified.amount).toBeUndefined();
+          expect(verified.refundedTotal.toJSON()).toEqual(event.amount.toJSON());
+        }
       }));
   }
 
