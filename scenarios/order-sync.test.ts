@@ -315,8 +315,12 @@ async function runStormPayments(
         await gateway.capture({ idempotencyKey: `${reference}-c`, providerReference, amount: total });
         if (provider === newProvider) await settleAdyen();
       }
-      // Stripe reports refunds cumulatively (charge.refunded): one refund per legacy Stripe payment.
-      if (script === 2) await gateway.refund({ idempotencyKey: `${reference}-r`, providerReference, amount: eur(500) });
+      // Two refunds made outside paymigrate (a provider's dashboard). Stripe reports each as the
+      // charge's running total (charge.refunded): the second must count 2.00, not 5.00.
+      if (script === 2) {
+        await gateway.refund({ idempotencyKey: `${reference}-r`, providerReference, amount: eur(300) });
+        await gateway.refund({ idempotencyKey: `${reference}-r2`, providerReference, amount: eur(200) });
+      }
       if (script === 3) await gateway.refund({ idempotencyKey: `${reference}-r`, providerReference, amount: total });
       if (script === 4) await gateway.cancel({ idempotencyKey: `${reference}-v`, providerReference });
       setup.orders.push({ orderId, total, gateway, providerReference, managed: false });
@@ -369,6 +373,9 @@ async function expectConsistent(
     const truth = stateOfProvider(snapshot, expected.total);
     const order = await orders.order(expected.orderId);
     expect(order?.state, `${expected.orderId} (${expected.gateway.provider}${expected.managed ? ', managed' : ', legacy'})`).toBe(truth);
+    // The money too, not only the state it implies: every refund counted once, at its own amount.
+    expect(order?.amounts.refunded.toString(), `${expected.orderId}: refunded`).toBe(snapshot.refundedAmount.toString());
+    expect(order?.amounts.captured.toString(), `${expected.orderId}: captured`).toBe(snapshot.capturedAmount.toString());
     const platform = await platformState(expected.orderId);
     expect(platform.state, `${expected.orderId} on the platform`).toBe(truth);
     expect(new Set(platform.transactionKeys).size, `${expected.orderId}: each platform update once`).toBe(platform.transactionKeys.length);
