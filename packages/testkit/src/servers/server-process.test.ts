@@ -147,16 +147,29 @@ describe('startServerProcess', () => {
     await server.stop();
   });
 
-  test('the watchdog kills the server when its parent dies by SIGKILL', async () => {
+  test('the watchdog kills the server when its parent dies by SIGKILL', { timeout: 60_000 }, async () => {
     const target = spawn('sleep', ['60'], { stdio: 'ignore' });
     const targetPid = target.pid as number;
+    // The parent says when its watchdog runs: killed before that (a slow start on a loaded machine), it would leave none.
     const parent = spawn(
       process.execPath,
-      ['-e', `const { spawn } = require('node:child_process'); spawn('sh', ${JSON.stringify(watchdogArguments(targetPid))}, { stdio: ['pipe', 'ignore', 'ignore'] }); setInterval(() => {}, 1000);`],
-      { stdio: 'ignore' },
+      [
+        '-e',
+        `const { spawn } = require('node:child_process'); spawn('sh', ${JSON.stringify(watchdogArguments(targetPid))}, { stdio: ['pipe', 'ignore', 'ignore'] }).once('spawn', () => process.stdout.write('ready')); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     try {
-      await sleepFor(300);
+      const ready = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 15_000);
+        parent.stdout?.once('data', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      expect(ready).toBe(true);
+      // The shell reaches its `read` a moment after it starts; a pipe closed before that still ends it.
+      await sleepFor(100);
       expect(isAlive(targetPid)).toBe(true);
       parent.kill('SIGKILL');
       const exited = await new Promise<boolean>((resolve) => {
