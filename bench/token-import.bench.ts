@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Benchmark, formatRate, median } from './support/benchmark.js';
-import { inMeasuringChild } from './support/measuring-child.js';
+import { answerAsMeasuringChild, inMeasuringChild } from './support/measuring-child.js';
 
 const brands = ['visa', 'mastercard', 'amex', 'discover'] as const;
 const childVariable = 'PAYMIGRATE_TOKEN_IMPORT_CHILD';
@@ -270,10 +270,4 @@ const benchmark: Benchmark = async (context) => {
 
 export default benchmark;
 
-const childTask = process.env[childVariable];
-if (childTask !== undefined) {
-  const task = JSON.parse(childTask) as ChildTask;
-  const result = task.mode === 'paymigrate' ? await runPaymigrateImport(task) : await runNaiveImport(task);
-  process.send?.(result);
-  process.disconnect?.();
-}
+await answerAsMeasuringChild(childVariable, (task: ChildTask) => (task.mode === 'paymigrate' ? runPaymigrateImport(task) : runNaiveImport(task)));

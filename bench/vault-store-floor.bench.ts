@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type * as StoreSqlite from '@paymigrate/store-sqlite';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Benchmark, formatRate } from './support/benchmark.js';
-import { inMeasuringChild } from './support/measuring-child.js';
+import { answerAsMeasuringChild, inMeasuringChild } from './support/measuring-child.js';
 
 const childVariable = 'PAYMIGRATE_VAULT_STORE_FLOOR_CHILD';
 /** Records per committed batch, as the token-import benchmark commits them. */
@@ -195,9 +195,4 @@ const benchmark: Benchmark = async (context) => {
 
 export default benchmark;
 
-const childTask = process.env[childVariable];
-if (childTask !== undefined) {
-  const task = JSON.parse(childTask) as ChildTask;
-  process.send?.(await runChild(task));
-  process.disconnect?.();
-}
+await answerAsMeasuringChild(childVariable, runChild);

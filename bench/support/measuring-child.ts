@@ -26,3 +26,15 @@ export function inMeasuringChild<Task, Result>(moduleUrl: string, variable: stri
     child.once('exit', (code) => (result === undefined ? reject(new Error(`the ${label} child exited with ${code} and no result`)) : resolve(result)));
   });
 }
+
+/**
+ * The child's side of `inMeasuringChild`: when this process was started with a task in
+ * `variable`, runs `measure` on it, sends the result to the parent and lets go of the channel.
+ * Does nothing in any other process (the runner importing the benchmark file).
+ */
+export async function answerAsMeasuringChild<Task, Result>(variable: string, measure: (task: Task) => Promise<Result>): Promise<void> {
+  const text = process.env[variable];
+  if (text === undefined) return;
+  process.send?.(await measure(JSON.parse(text) as Task));
+  process.disconnect?.();
+}
